@@ -1,0 +1,219 @@
+"""Trainers: LSGD (paper Alg. 1) and the GD baseline (Adam on every parameter).
+
+Both minimise ``J = |A xi_L - rhs|_F^2`` of a :class:`~adaptive_basis.problems.Problem`.
+With the residual ``R = A xi_L - rhs``:
+
+    dJ/dA    = 2 R xi_L^T      (pushed back to xi_H by the problem's backward pass)
+    dJ/dxi_L = 2 A^T R
+
+LSGD (Algorithm 1)::
+
+    xi_L = LS(xi_H)
+    repeat steps times:
+        xi_H = one Adam step on J(xi_H, xi_L) with xi_L fixed
+        xi_L = LS(xi_H)
+
+so the returned network is LS-optimal for its final basis. Because ``xi_L`` is the
+exact minimiser, ``dJ/dxi_H`` at fixed ``xi_L`` is also the gradient of the reduced
+functional ``J(xi_H, LS(xi_H))`` (variable projection; Golub & Pereyra 1973).
+
+``History.loss[t]`` is J after ``t`` optimiser steps (``t = 0`` is the start, for
+LSGD after the first LS solve). A non-finite loss stops the run with
+:class:`DivergenceError` naming the iteration.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._validation import check_int, check_positive_float
+from .lstsq import DRIVERS, numerical_rank, singular_values, solve_ls
+from .optim import Adam
+
+
+class DivergenceError(FloatingPointError):
+    """The loss became non-finite during training."""
+
+    def __init__(self, method, iteration, loss):
+        super().__init__(f"{method}: loss became non-finite ({loss}) at iteration {iteration}; "
+                         f"try a smaller learning rate")
+        self.iteration = iteration
+
+
+@dataclass
+class History:
+    """What a training run measured.
+
+    Per iteration ``t = 0..steps``: ``loss[t]`` (J), ``time[t]`` (seconds since the
+    start, excluding the diagnostics) and ``terms[name][t]`` (each loss term of the
+    problem). Every ``record_every`` iterations (and at the last): ``record_iter``,
+    the errors from ``problem.errors`` (``errors['rel_l2']``, ``errors['rms']``) and
+    the rank and condition number of the LS matrix ``A``.
+    """
+
+    method: str
+    lr: float
+    loss: list = field(default_factory=list)
+    time: list = field(default_factory=list)
+    terms: dict = field(default_factory=dict)
+    record_iter: list = field(default_factory=list)
+    errors: dict = field(default_factory=dict)
+    rank: list = field(default_factory=list)
+    cond: list = field(default_factory=list)
+    ls_fallbacks: list = field(default_factory=list)  # (iteration, driver, message)
+
+    def finalize(self):
+        self.loss = np.asarray(self.loss)
+        self.time = np.asarray(self.time)
+        self.terms = {k: np.asarray(v) for k, v in self.terms.items()}
+        self.record_iter = np.asarray(self.record_iter, dtype=int)
+        self.errors = {k: np.asarray(v) for k, v in self.errors.items()}
+        self.rank = np.asarray(self.rank, dtype=int)
+        self.cond = np.asarray(self.cond)
+        return self
+
+    @property
+    def final_loss(self) -> float:
+        return float(self.loss[-1])
+
+    def to_dict(self) -> dict:
+        """Plain lists and floats, suitable for JSON."""
+        def conv(v):
+            if isinstance(v, dict):
+                return {k: conv(x) for k, x in v.items()}
+            return np.asarray(v).tolist() if isinstance(v, (np.ndarray, list)) else v
+        return {k: conv(v) for k, v in self.__dict__.items()}
+
+
+def _residual_loss(A, xi, rhs, terms):
+    R = A @ xi - rhs
+    per_term = {name: float(np.sum(R[sl] * R[sl])) for name, sl in terms}
+    return R, float(np.sum(R * R)), per_term
+
+
+def _record(hist, t, problem, net, A):
+    s = singular_values(A)
+    hist.record_iter.append(t)
+    hist.rank.append(numerical_rank(s, A.shape))
+    hist.cond.append(float(s[0] / s[-1]) if s[-1] > 0 else float("inf"))
+    for k, v in problem.errors(net).items():
+        hist.errors.setdefault(k, []).append(v)
+
+
+def _append(hist, loss, per_term, elapsed):
+    hist.loss.append(loss)
+    hist.time.append(elapsed)
+    for k, v in per_term.items():
+        hist.terms.setdefault(k, []).append(v)
+
+
+def _finite_or_raise(arrays, method, t):
+    if not all(np.all(np.isfinite(a)) for a in arrays):
+        raise DivergenceError(method, t, float("nan"))
+    return arrays
+
+
+def _progress_printer(progress, label, steps):
+    if progress is None or progress is False:
+        return None
+    if progress is True:
+        def progress(msg):
+            print(msg, file=sys.stderr, flush=True)
+    every = max(1, steps // 10)
+
+    def report(t, loss):
+        if t % every == 0 or t == steps:
+            progress(f"{label} iteration {t}/{steps}: J = {loss:.3e}")
+    return report
+
+
+def _check_common(net, problem, steps, lr, record_every):
+    problem.check_network(net)
+    steps = check_int(steps, "steps", minimum=0)
+    lr = check_positive_float(lr, "lr")
+    record_every = steps if record_every is None else check_int(record_every, "record_every")
+    return steps, lr, max(record_every, 1)
+
+
+def train_lsgd(net, problem, steps, lr, *, betas=(0.9, 0.999), adam_eps=1e-8, driver="gelsd",
+               ridge=0.0, rcond=None, record_every=None, progress=None, label="LSGD") -> History:
+    """Train ``net`` in place with LSGD (paper Alg. 1) and return its :class:`History`.
+
+    ``steps`` Adam steps on the hidden parameters, each followed by an LS solve of
+    the head (``driver``, ``ridge``, ``rcond`` as in :func:`~adaptive_basis.lstsq.solve_ls`;
+    defaults as in the paper: minimum norm, no ridge). ``progress``: ``True`` prints
+    ten lines to stderr, a callable receives them instead.
+    """
+    steps, lr, record_every = _check_common(net, problem, steps, lr, record_every)
+    if driver not in DRIVERS:
+        raise ValueError(f"unknown driver {driver!r}; expected one of {list(DRIVERS)}")
+    opt = Adam(lr, *betas, eps=adam_eps)
+    report = _progress_printer(progress, label, steps)
+    hist = History("lsgd", lr)
+    clock, spent = time.perf_counter(), 0.0
+
+    def ls(A, rhs, t):
+        res = solve_ls(A, rhs, driver=driver, ridge=ridge, rcond=rcond)
+        hist.ls_fallbacks += [(t, d, msg) for d, msg in res.fallbacks]
+        return res.xi
+
+    A, rhs, cache = problem.system(net)
+    net.set_head(ls(A, rhs, 0))
+    for t in range(steps + 1):
+        R, loss, per_term = _residual_loss(A, net.xi_L, rhs, problem.terms)
+        if not np.isfinite(loss):
+            raise DivergenceError("LSGD", t, loss)
+        _append(hist, loss, per_term, time.perf_counter() - clock - spent)
+        if t % record_every == 0 or t == steps:
+            tic = time.perf_counter()
+            _record(hist, t, problem, net, A)
+            spent += time.perf_counter() - tic
+        if report:
+            report(t, loss)
+        if t == steps:
+            break
+        grads = problem.system_backward(net, cache, 2.0 * R @ net.xi_L.T)
+        net.xi_H = _finite_or_raise(opt.step(net.xi_H, grads), "LSGD", t + 1)
+        A, rhs, cache = problem.system(net)
+        if not np.all(np.isfinite(A)):
+            raise DivergenceError("LSGD", t + 1, float("nan"))
+        net.set_head(ls(A, rhs, t + 1))
+    return hist.finalize()
+
+
+def train_gd(net, problem, steps, lr, *, betas=(0.9, 0.999), adam_eps=1e-8, record_every=None,
+             progress=None, label="GD") -> History:
+    """Train ``net`` in place with Adam on all parameters (``xi_H`` and ``xi_L``) of the same J.
+
+    The head starts from whatever ``net.xi_L`` holds (the network's head
+    initialisation), as in an ordinary gradient-descent training loop.
+    """
+    steps, lr, record_every = _check_common(net, problem, steps, lr, record_every)
+    opt = Adam(lr, *betas, eps=adam_eps)
+    report = _progress_printer(progress, label, steps)
+    hist = History("gd", lr)
+    clock, spent = time.perf_counter(), 0.0
+    for t in range(steps + 1):
+        A, rhs, cache = problem.system(net)
+        R, loss, per_term = _residual_loss(A, net.xi_L, rhs, problem.terms)
+        if not np.isfinite(loss):
+            raise DivergenceError("GD", t, loss)
+        _append(hist, loss, per_term, time.perf_counter() - clock - spent)
+        if t % record_every == 0 or t == steps:
+            tic = time.perf_counter()
+            _record(hist, t, problem, net, A)
+            spent += time.perf_counter() - tic
+        if report:
+            report(t, loss)
+        if t == steps:
+            break
+        grads = problem.system_backward(net, cache, 2.0 * R @ net.xi_L.T)
+        grads.append(2.0 * A.T @ R)
+        new = _finite_or_raise(opt.step(net.xi_H + [net.xi_L], grads), "GD", t + 1)
+        net.xi_H = new[:-1]
+        net.set_head(new[-1])
+    return hist.finalize()
