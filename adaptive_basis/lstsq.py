@@ -46,7 +46,7 @@ class LSResult:
         return float(s[0] / s[-1]) if s[-1] > 0 else float("inf")
 
 
-def solve_ls(A, b, *, driver="gelsd", ridge=0.0, rcond=None) -> LSResult:
+def solve_ls(A, b, *, driver="gelsd", ridge=0.0, rcond="auto") -> LSResult:
     """Minimum-norm least-squares solution of ``A xi = b`` with :func:`scipy.linalg.lstsq`.
 
     Parameters
@@ -57,9 +57,13 @@ def solve_ls(A, b, *, driver="gelsd", ridge=0.0, rcond=None) -> LSResult:
         LAPACK driver tried first; on a LAPACK failure the others are tried in turn.
     ridge : float >= 0
         Tikhonov weight; ``0`` (default, as in the paper) solves the plain problem.
-    rcond : float or None
+    rcond : 'auto', float or None
         Passed to ``lstsq`` as ``cond``: singular values below ``rcond * s_max`` are
-        treated as zero. ``None`` keeps SciPy's default (machine precision).
+        treated as zero. ``'auto'`` (default) is ``max(M, n) * eps``, NumPy's
+        ``lstsq``/``matrix_rank`` tolerance; ``None`` is SciPy's default, plain
+        ``eps``, which keeps singular values that are pure round-off (an exactly
+        duplicated basis function then gets coefficients of order 1e15 instead of
+        the minimum-norm split).
     """
     driver = check_choice(driver, "driver", DRIVERS)
     ridge = check_positive_float(ridge, "ridge", allow_zero=True)
@@ -73,6 +77,12 @@ def solve_ls(A, b, *, driver="gelsd", ridge=0.0, rcond=None) -> LSResult:
         n = A.shape[1]
         A = np.vstack([A, np.sqrt(ridge) * np.eye(n)])
         b = np.vstack([b, np.zeros((n, b.shape[1]))])
+    if isinstance(rcond, str):
+        if rcond != "auto":
+            raise ValueError(f"rcond must be 'auto', None or a number in [0, 1), got {rcond!r}")
+        rcond = max(A.shape) * np.finfo(np.float64).eps
+    elif rcond is not None:
+        rcond = check_positive_float(rcond, "rcond", allow_zero=True)
     order = [driver] + [d for d in DRIVERS if d != driver]
     fallbacks = []
     for drv in order:

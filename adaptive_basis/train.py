@@ -90,9 +90,11 @@ class History:
 
 
 def _residual_loss(A, xi, rhs, terms):
-    R = A @ xi - rhs
-    per_term = {name: float(np.sum(R[sl] * R[sl])) for name, sl in terms}
-    return R, float(np.sum(R * R)), per_term
+    # overflow here is reported by the caller as a DivergenceError naming the iteration
+    with np.errstate(over="ignore", invalid="ignore"):
+        R = A @ xi - rhs
+        per_term = {name: float(np.sum(R[sl] * R[sl])) for name, sl in terms}
+        return R, float(np.sum(R * R)), per_term
 
 
 def _record(hist, t, problem, net, A):
@@ -140,7 +142,7 @@ def _check_common(net, problem, steps, lr, record_every):
 
 
 def train_lsgd(net, problem, steps, lr, *, betas=(0.9, 0.999), adam_eps=1e-8, driver="gelsd",
-               ridge=0.0, rcond=None, record_every=None, progress=None, label="LSGD") -> History:
+               ridge=0.0, rcond="auto", record_every=None, progress=None, label="LSGD") -> History:
     """Train ``net`` in place with LSGD (paper Alg. 1) and return its :class:`History`.
 
     ``steps`` Adam steps on the hidden parameters, each followed by an LS solve of
