@@ -97,20 +97,39 @@ def _residual_loss(A, xi, rhs, terms):
         return R, float(np.sum(R * R)), per_term
 
 
-def _record(hist, t, problem, net, A):
-    s = singular_values(A)
-    hist.record_iter.append(t)
-    hist.rank.append(numerical_rank(s, A.shape))
-    hist.cond.append(float(s[0] / s[-1]) if s[-1] > 0 else float("inf"))
-    for k, v in problem.errors(net).items():
-        hist.errors.setdefault(k, []).append(v)
+class _Recorder:
+    """Bookkeeping shared by both trainers: loss, timing, diagnostics, progress, divergence."""
 
+    def __init__(self, method, lr, net, problem, steps, record_every, progress, label):
+        self.hist = History(method, lr)
+        self.name = "LSGD" if method == "lsgd" else "GD"
+        self.net, self.problem = net, problem
+        self.steps, self.record_every = steps, record_every
+        self.report = _progress_printer(progress, label, steps)
+        self.clock, self.spent = time.perf_counter(), 0.0  # diagnostics time is not counted
 
-def _append(hist, loss, per_term, elapsed):
-    hist.loss.append(loss)
-    hist.time.append(elapsed)
-    for k, v in per_term.items():
-        hist.terms.setdefault(k, []).append(v)
+    def observe(self, t, A, rhs):
+        """Record J at iteration ``t`` (head ``net.xi_L``); return the residual ``A xi_L - rhs``."""
+        hist = self.hist
+        R, loss, per_term = _residual_loss(A, self.net.xi_L, rhs, self.problem.terms)
+        if not np.isfinite(loss):
+            raise DivergenceError(self.name, t, loss)
+        hist.loss.append(loss)
+        hist.time.append(time.perf_counter() - self.clock - self.spent)
+        for k, v in per_term.items():
+            hist.terms.setdefault(k, []).append(v)
+        if t % self.record_every == 0 or t == self.steps:
+            tic = time.perf_counter()
+            s = singular_values(A)
+            hist.record_iter.append(t)
+            hist.rank.append(numerical_rank(s, A.shape))
+            hist.cond.append(float(s[0] / s[-1]) if s[-1] > 0 else float("inf"))
+            for k, v in self.problem.errors(self.net).items():
+                hist.errors.setdefault(k, []).append(v)
+            self.spent += time.perf_counter() - tic
+        if self.report:
+            self.report(t, loss)
+        return R
 
 
 def _finite_or_raise(arrays, method, t):
@@ -154,28 +173,17 @@ def train_lsgd(net, problem, steps, lr, *, betas=(0.9, 0.999), adam_eps=1e-8, dr
     if driver not in DRIVERS:
         raise ValueError(f"unknown driver {driver!r}; expected one of {list(DRIVERS)}")
     opt = Adam(lr, *betas, eps=adam_eps)
-    report = _progress_printer(progress, label, steps)
-    hist = History("lsgd", lr)
-    clock, spent = time.perf_counter(), 0.0
+    rec = _Recorder("lsgd", lr, net, problem, steps, record_every, progress, label)
 
     def ls(A, rhs, t):
         res = solve_ls(A, rhs, driver=driver, ridge=ridge, rcond=rcond)
-        hist.ls_fallbacks += [(t, d, msg) for d, msg in res.fallbacks]
+        rec.hist.ls_fallbacks += [(t, d, msg) for d, msg in res.fallbacks]
         return res.xi
 
     A, rhs, cache = problem.system(net)
     net.set_head(ls(A, rhs, 0))
     for t in range(steps + 1):
-        R, loss, per_term = _residual_loss(A, net.xi_L, rhs, problem.terms)
-        if not np.isfinite(loss):
-            raise DivergenceError("LSGD", t, loss)
-        _append(hist, loss, per_term, time.perf_counter() - clock - spent)
-        if t % record_every == 0 or t == steps:
-            tic = time.perf_counter()
-            _record(hist, t, problem, net, A)
-            spent += time.perf_counter() - tic
-        if report:
-            report(t, loss)
+        R = rec.observe(t, A, rhs)
         if t == steps:
             break
         grads = problem.system_backward(net, cache, 2.0 * R @ net.xi_L.T)
@@ -184,7 +192,7 @@ def train_lsgd(net, problem, steps, lr, *, betas=(0.9, 0.999), adam_eps=1e-8, dr
         if not np.all(np.isfinite(A)):
             raise DivergenceError("LSGD", t + 1, float("nan"))
         net.set_head(ls(A, rhs, t + 1))
-    return hist.finalize()
+    return rec.hist.finalize()
 
 
 def train_gd(net, problem, steps, lr, *, betas=(0.9, 0.999), adam_eps=1e-8, record_every=None,
@@ -196,21 +204,10 @@ def train_gd(net, problem, steps, lr, *, betas=(0.9, 0.999), adam_eps=1e-8, reco
     """
     steps, lr, record_every = _check_common(net, problem, steps, lr, record_every)
     opt = Adam(lr, *betas, eps=adam_eps)
-    report = _progress_printer(progress, label, steps)
-    hist = History("gd", lr)
-    clock, spent = time.perf_counter(), 0.0
+    rec = _Recorder("gd", lr, net, problem, steps, record_every, progress, label)
     for t in range(steps + 1):
         A, rhs, cache = problem.system(net)
-        R, loss, per_term = _residual_loss(A, net.xi_L, rhs, problem.terms)
-        if not np.isfinite(loss):
-            raise DivergenceError("GD", t, loss)
-        _append(hist, loss, per_term, time.perf_counter() - clock - spent)
-        if t % record_every == 0 or t == steps:
-            tic = time.perf_counter()
-            _record(hist, t, problem, net, A)
-            spent += time.perf_counter() - tic
-        if report:
-            report(t, loss)
+        R = rec.observe(t, A, rhs)
         if t == steps:
             break
         grads = problem.system_backward(net, cache, 2.0 * R @ net.xi_L.T)
@@ -218,4 +215,4 @@ def train_gd(net, problem, steps, lr, *, betas=(0.9, 0.999), adam_eps=1e-8, reco
         new = _finite_or_raise(opt.step(net.xi_H + [net.xi_L], grads), "GD", t + 1)
         net.xi_H = new[:-1]
         net.set_head(new[-1])
-    return hist.finalize()
+    return rec.hist.finalize()
