@@ -192,6 +192,18 @@ def _normalise_request(net, first, second):
     return dirs, tuple(pairs)
 
 
+def _matmul_t(stack, W):
+    """``stack @ W.T`` for a (K, N, n_in) stack, as one 2-D product."""
+    K, N, n = stack.shape
+    return (stack.reshape(K * N, n) @ W.T).reshape(K, N, W.shape[0])
+
+
+def _matmul(stack, W):
+    """``stack @ W`` for a (K, N, n_out) stack, as one 2-D product."""
+    K, N, n = stack.shape
+    return (stack.reshape(K * N, n) @ W).reshape(K, N, W.shape[1])
+
+
 def basis_jets(net, X, first=(), second=()):
     """Basis values and input derivatives of ``net`` at ``X``, and the cache for the backward pass.
 
@@ -224,8 +236,8 @@ def basis_jets(net, X, first=(), second=()):
     cache = JetCache([], [], [], [], [], [], [], [], dirs, pairs, pair_idx, N)
     for l, (W, b) in enumerate(zip(net.W, net.b)):
         z = h @ W.T + b
-        dz = dh @ W.T
-        d2z = None if d2h is None else d2h @ W.T
+        dz = _matmul_t(dh, W)
+        d2z = None if d2h is None else _matmul_t(d2h, W)
         s1 = act.df(z)
         s2 = act.d2f(z) if need_s2 else None
         a = act.f(z)
@@ -308,8 +320,8 @@ def basis_jets_backward(net, cache: JetCache, dvalue=None, dfirst=None, dsecond=
         if l == 0:
             break
         W = net.W[l]
-        gh_in, gdh_in = gz @ W, gdz @ W
-        gd2h_in = gd2z @ W if gd2z is not None else np.zeros((P, N, n_in))
+        gh_in, gdh_in = gz @ W, _matmul(gdz, W)
+        gd2h_in = _matmul(gd2z, W) if gd2z is not None else np.zeros((P, N, n_in))
         if net.arch == "resnet":  # the skip of block l
             gh_in, gdh_in, gd2h_in = gh_in + gh, gdh_in + gdh, gd2h_in + gd2h
         gh, gdh, gd2h = gh_in, gdh_in, gd2h_in
