@@ -72,7 +72,6 @@ def run_experiments(names, profile="default", out_dir="figures", seed=0, jobs=1,
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    pmap = make_pmap(jobs)
     json_path = out / "results.json"
     all_rows = json.loads(json_path.read_text()) if json_path.exists() else {}
     done = {}
@@ -82,7 +81,8 @@ def run_experiments(names, profile="default", out_dir="figures", seed=0, jobs=1,
         if cfg.get("note"):
             log(f"[{name}] setting: {cfg['note']}")
         tic = time.perf_counter()
-        results = mod.run(cfg, seed, pmap, lambda msg, n=name: log(f"[{name}] {msg}"))
+        name_log = lambda msg, n=name: log(f"[{n}] {msg}")  # noqa: E731
+        results = mod.run(cfg, seed, make_pmap(jobs, name_log), name_log)
         rows, body, pngs = mod.report(results, out)
         elapsed = time.perf_counter() - tic
         head = (f"## {name} — {mod.TITLE}\n\n"

@@ -18,8 +18,9 @@ distributed over processes.
 from __future__ import annotations
 
 import os
+import time
 import zlib
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import numpy as np
 
@@ -36,35 +37,44 @@ def run_seed(seed, *keys) -> np.random.SeedSequence:
     return np.random.SeedSequence(ints)
 
 
-def _worker_init():
-    # One BLAS thread per worker: the parallelism is across runs, and nested
-    # threading on 2 cores only adds contention.
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+def make_pmap(jobs: int, log=None):
+    """``pmap(fn, arg_tuples) -> list`` (in the order of the arguments) over ``jobs`` processes.
 
+    With ``jobs == 1`` everything runs in this process. ``log`` receives a progress
+    line about every tenth of the tasks.
+    """
+    def progress(done, total, tic):
+        if log is not None and total >= 4 and (done % max(1, total // 10) == 0 or done == total):
+            log(f"  {done}/{total} runs done ({time.perf_counter() - tic:.0f} s)")
 
-def _star(args):
-    fn, a = args
-    return fn(*a)
+    def serial(fn, arg_tuples):
+        arg_tuples, out, tic = list(arg_tuples), [], time.perf_counter()
+        for a in arg_tuples:
+            out.append(fn(*a))
+            progress(len(out), len(arg_tuples), tic)
+        return out
 
-
-def make_pmap(jobs: int):
-    """``pmap(fn, arg_tuples) -> list`` running in ``jobs`` processes (serially for 1)."""
     if jobs <= 1:
-        return lambda fn, arg_tuples: [fn(*a) for a in arg_tuples]
+        return serial
 
     def pmap(fn, arg_tuples):
         arg_tuples = list(arg_tuples)
         if len(arg_tuples) <= 1:
-            return [fn(*a) for a in arg_tuples]
+            return serial(fn, arg_tuples)
         import multiprocessing as mp
-        # spawn: workers import NumPy afresh and so honour the thread variables set below.
-        env_before = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-        for k in env_before:
+        # spawn: workers import NumPy afresh and so honour the thread variables set here.
+        names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+        env_before = {k: os.environ.get(k) for k in names}
+        for k in names:
             os.environ[k] = "1"
+        tic = time.perf_counter()
         try:
             with ProcessPoolExecutor(max_workers=min(jobs, len(arg_tuples)),
                                      mp_context=mp.get_context("spawn")) as ex:
-                return list(ex.map(_star, [(fn, a) for a in arg_tuples]))
+                futures = [ex.submit(fn, *a) for a in arg_tuples]
+                for done, _ in enumerate(as_completed(futures), start=1):
+                    progress(done, len(futures), tic)
+                return [f.result() for f in futures]
         finally:
             for k, v in env_before.items():
                 if v is None:
@@ -132,7 +142,9 @@ def pyplot():
 
 
 def save(fig, path):
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    """Write ``fig`` to ``path`` (PNG) and close it; returns the path as a string."""
+    # a figure with a layout engine is already tight; bbox_inches="tight" would draw it twice
+    fig.savefig(path, dpi=110, bbox_inches=None if fig.get_layout_engine() is not None else "tight")
     pyplot().close(fig)
     return str(path)
 

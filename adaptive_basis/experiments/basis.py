@@ -71,4 +71,11 @@ def report(results, out_dir):
             lines.append(f"- {arch}, {LABEL[scheme]}: " + ", ".join(parts))
         fig.suptitle(f"Fig. {fig_no}: basis functions Phi_i(x) of {arch} ReLU networks, width 8, at initialization")
         pngs.append(save(fig, out_dir / f"fig{fig_no}_basis_{arch}.png"))
+    lines.append("\nGlorot and He draw zero biases (SPEC §2, PyTorch's `init` functions), so on [0, 1] every "
+                 "first-layer ReLU neuron is `relu(w x)`, a multiple of x or dead, and every deeper plain layer keeps "
+                 "that: the plain Glorot/He bases are rank 1 at initialization. A ResNet with these initializations "
+                 "is also rank 1 on [0, 1] for the same reason (the skip adds multiples of x). The paper's Figs. 16/17 "
+                 "are drawn with whatever bias initialization its code used (not stated in SPEC); with non-zero "
+                 "biases (e.g. PyTorch's `nn.Linear` default) the Glorot/He panels would show kinks inside (0, 1). "
+                 "Box places one kink per neuron inside the box by construction (the plane through p).")
     return rows, "\n".join(lines), pngs
