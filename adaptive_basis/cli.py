@@ -38,6 +38,8 @@ def build_parser():
     rep.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 1,
                      help="worker processes for independent runs (default: number of cores)")
     rep.add_argument("--list", action="store_true", help="list the experiments and exit")
+    from .reference import add_parser as add_export_reference  # verification: reference numbers
+    add_export_reference(sub)
     return parser
 
 
@@ -55,6 +57,9 @@ def main(argv=None):
         from .reproduce import run_experiments
         run_experiments(args.names, profile=args.profile, out_dir=args.out, seed=args.seed, jobs=args.jobs)
         return 0
+    if args.command == "export-reference":
+        from .reference import run_command
+        return run_command(args)
     return 1
 
 
