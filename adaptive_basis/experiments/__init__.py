@@ -13,6 +13,13 @@ REGISTRY = {
     "basis": "basis",              # Figs. 16, 17
     "lsgd-vs-gd": "lsgd_vs_gd",    # Fig. 3
     "box-vs-he": "box_vs_he",      # Fig. 5
+    "resnet-depth": "resnet_depth",  # Fig. 7
+    "conditioning": "conditioning",  # Fig. 8 (right)
+    "narrow": "narrow",            # Fig. 9
+    "convergence": "convergence",  # Fig. 10
+    "multi": "multi",              # Fig. 11
+    "toy": "toy",                  # Fig. 14
+    "cost": "cost",                # Table 1
 }
 
 
