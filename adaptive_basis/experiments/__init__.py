@@ -18,8 +18,10 @@ REGISTRY = {
     "narrow": "narrow",            # Fig. 9
     "convergence": "convergence",  # Fig. 10
     "multi": "multi",              # Fig. 11
+    "transport": "transport",      # Figs. 12, 13
     "toy": "toy",                  # Fig. 14
     "cost": "cost",                # Table 1
+    "poisson": "poisson",          # extension: -Δu = f, 1D and 2D
 }
 
 
