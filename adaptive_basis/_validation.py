@@ -52,7 +52,10 @@ def check_array(x, name: str, *, ndim: int | None = None, shape=None, dtype=np.f
     strings and objects are refused with TypeError; NaN/inf and wrong shapes with
     ValueError.
     """
-    arr = np.asarray(x)
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as err:  # ragged nested sequences and the like
+        raise ValueError(f"{name} must be a rectangular real array, got {type(x).__name__} ({err})") from None
     if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
         raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
     arr = np.asarray(arr, dtype=dtype)

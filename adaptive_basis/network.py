@@ -37,6 +37,13 @@ from .activations import Activation, get_activation
 ARCHITECTURES = ("plain", "resnet")
 
 
+def _finite_or_raise(arr, what):
+    if not np.all(np.isfinite(arr)):
+        raise FloatingPointError(f"{what}: non-finite values (overflow); the inputs X or the parameters "
+                                 f"are too large for float64")
+    return arr
+
+
 @dataclass
 class ForwardCache:
     """What the backward pass needs: the input of every layer and its pre-activation."""
@@ -132,17 +139,31 @@ class Network:
                 lo, hi = domain
             except (TypeError, ValueError):
                 raise ValueError(f"domain must be a pair (lo, hi), got {domain!r}") from None
-            lo = np.broadcast_to(check_array(lo, "domain lo"), (self.d_in,)).copy() if np.ndim(lo) else \
-                np.full(self.d_in, float(check_array(lo, "domain lo", ndim=0)))
-            hi = np.broadcast_to(check_array(hi, "domain hi"), (self.d_in,)).copy() if np.ndim(hi) else \
-                np.full(self.d_in, float(check_array(hi, "domain hi", ndim=0)))
+            lo, hi = (self._domain_bound(v, name) for v, name in ((lo, "domain lo"), (hi, "domain hi")))
             if np.any(hi <= lo):
                 raise ValueError(f"domain needs hi > lo in every coordinate, got lo={lo}, hi={hi}")
+            with np.errstate(over="ignore", divide="ignore"):
+                finite = np.all(np.isfinite(hi - lo)) and np.all(np.isfinite(1.0 / (hi - lo)))
+            if not finite:
+                raise ValueError(f"domain [lo, hi] must have a finite, non-zero width 1/(hi - lo) in every "
+                                 f"coordinate, got lo={lo}, hi={hi}")
         self.lo, self.hi = lo, hi
         self.scale = 1.0 / (hi - lo)  # du/dx, diagonal
 
+    def _domain_bound(self, value, name):
+        arr = check_array(value, name)
+        if arr.ndim == 0:
+            return np.full(self.d_in, float(arr))
+        if arr.shape != (self.d_in,):
+            raise ValueError(f"{name} must be a scalar or have shape ({self.d_in},) (d_in), got {arr.shape}")
+        return arr.copy()
+
     def _draw(self, init, rng):
-        from .init import as_generator, head_init, hidden_layer_init
+        from .init import as_generator, head_init, hidden_layer_init, resolve_scheme
+        try:
+            resolve_scheme(init)
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"init: {err}") from None
         gen = as_generator(rng)
         children = gen.spawn(self.depth + 1)
         self.W, self.b = [], []
@@ -164,13 +185,22 @@ class Network:
 
     @xi_H.setter
     def xi_H(self, arrays):
-        arrays = list(arrays)
+        self.W, self.b = self._checked_hidden(arrays)  # all arrays checked before any is replaced
+
+    def _checked_hidden(self, arrays):
+        try:
+            arrays = list(arrays)
+        except TypeError:
+            raise TypeError(f"xi_H must be a sequence of {2 * self.depth} arrays [W_1, b_1, ...], "
+                            f"got {type(arrays).__name__}") from None
         if len(arrays) != 2 * self.depth:
             raise ValueError(f"xi_H must hold {2 * self.depth} arrays (W_l, b_l for {self.depth} layers), "
                              f"got {len(arrays)}")
+        W, b = [], []
         for l, (n_in, n_out) in enumerate(self.layer_dims()):
-            self.W[l] = check_array(arrays[2 * l], f"W_{l + 1}", shape=(n_out, n_in))
-            self.b[l] = check_array(arrays[2 * l + 1], f"b_{l + 1}", shape=(n_out,))
+            W.append(check_array(arrays[2 * l], f"W_{l + 1}", shape=(n_out, n_in)))
+            b.append(check_array(arrays[2 * l + 1], f"b_{l + 1}", shape=(n_out,)))
+        return W, b
 
     def set_head(self, xi_L):
         self.xi_L = check_array(xi_L, "xi_L", shape=(self.n_basis, self.n_out))
@@ -181,15 +211,20 @@ class Network:
 
     def set_params(self, params):
         """Replace every parameter by (validated copies of) ``params`` as from :meth:`get_params`."""
-        if not isinstance(params, dict) or not {"W", "b", "xi_L"} <= set(params):
-            raise ValueError("params must be a dict with keys 'W', 'b' and 'xi_L'")
+        if not isinstance(params, dict):
+            raise TypeError(f"params must be a dict with keys 'W', 'b' and 'xi_L', got {type(params).__name__}")
+        if not {"W", "b", "xi_L"} <= set(params):
+            raise ValueError(f"params must be a dict with keys 'W', 'b' and 'xi_L', got keys {sorted(params)}")
+        if not all(isinstance(params[k], (list, tuple)) for k in ("W", "b")):
+            raise TypeError("params['W'] and params['b'] must be lists of arrays, got "
+                            f"{type(params['W']).__name__} and {type(params['b']).__name__}")
         if not len(params["W"]) == len(params["b"]) == self.depth:
             raise ValueError(f"params hold {len(params['W'])} weight and {len(params['b'])} bias arrays, "
                              f"the network has depth {self.depth}")
-        self.W = [None] * self.depth
-        self.b = [None] * self.depth
-        self.xi_H = [a for pair in zip(params["W"], params["b"]) for a in pair]
-        self.set_head(params["xi_L"])
+        W, b = self._checked_hidden([a for pair in zip(params["W"], params["b"]) for a in pair])
+        xi_L = check_array(params["xi_L"], "xi_L", shape=(self.n_basis, self.n_out))
+        # copies, so that later in-place changes of the caller's arrays do not reach the network
+        self.W, self.b, self.xi_L = [w.copy() for w in W], [v.copy() for v in b], xi_L.copy()
 
     def copy(self) -> "Network":
         return Network(self.d_in, self.widths, self.n_out, activation=self.activation.name, arch=self.arch,
@@ -223,12 +258,21 @@ class Network:
         return h, cache
 
     def basis(self, X) -> np.ndarray:
-        """The basis functions evaluated at ``X``: ``(N, n_basis)``."""
-        return self.basis_forward(X)[0]
+        """The basis functions evaluated at ``X``: ``(N, n_basis)``.
+
+        Raises FloatingPointError if finite inputs overflow (the result would hold inf/NaN).
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _finite_or_raise(self.basis_forward(X)[0], "basis at X")
 
     def predict(self, X) -> np.ndarray:
-        """``NN(X) = Phi(X) @ xi_L``, shape ``(N, n_out)``."""
-        return self.basis(X) @ self.xi_L
+        """``NN(X) = Phi(X) @ xi_L``, shape ``(N, n_out)``.
+
+        Raises FloatingPointError if finite inputs overflow (the result would hold inf/NaN).
+        """
+        Phi = self.basis(X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _finite_or_raise(Phi @ self.xi_L, "output at X")
 
     __call__ = predict
 
@@ -253,6 +297,7 @@ class Network:
         ``dPhi`` has the shape of ``Phi``; the constant column (output bias) has no
         hidden parameters and is ignored. Returns ``[dW_1, db_1, ..., dW_L, db_L]``.
         """
+        dPhi = check_array(dPhi, "dPhi", shape=(cache.z[0].shape[0], self.n_basis))
         dh = dPhi[:, : self.widths[-1]]
         dsigma = self.activation.df
         grads = [None] * (2 * self.depth)
