@@ -31,7 +31,7 @@ def layer_images(net, X) -> list:
 
 def extent(P) -> float:
     """``H = max |P_ij|``: the largest coordinate of the image (its bounding box for ReLU)."""
-    P = np.asarray(P)
+    P = check_array(P, "P", allow_empty=True)
     return float(np.max(np.abs(P))) if P.size else 0.0
 
 
@@ -44,7 +44,7 @@ def covariance_eigen_ratios(P) -> dict:
     """
     P = check_array(P, "P", ndim=2)
     if P.shape[0] < 2 or P.shape[1] < 2:
-        raise ValueError(f"need at least 2 points of dimension >= 2, got shape {P.shape}")
+        raise ValueError(f"P must hold at least 2 points of dimension >= 2, got shape {P.shape}")
     lam = np.sort(np.clip(np.linalg.eigvalsh(np.cov(P, rowvar=False)), 0.0, None))[::-1]
     def ratio(a, b):
         return float(a / b) if b > 0 else float("inf")

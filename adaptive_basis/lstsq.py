@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.linalg
 
-from ._validation import check_choice, check_positive_float
+from ._validation import check_array, check_choice, check_positive_float
 
 DRIVERS = ("gelsd", "gelss", "gelsy")
 
@@ -64,15 +64,24 @@ def solve_ls(A, b, *, driver="gelsd", ridge=0.0, rcond="auto") -> LSResult:
         ``eps``, which keeps singular values that are pure round-off (an exactly
         duplicated basis function then gets coefficients of order 1e15 instead of
         the minimum-norm split).
+
+    Raises
+    ------
+    TypeError
+        ``A`` or ``b`` is not a real numeric array, ``driver`` not a string, ``ridge``
+        or ``rcond`` not a number.
+    ValueError
+        ``A`` or ``b`` is not 2-D, is empty, has NaN/inf, or their row counts differ;
+        unknown ``driver``; ``ridge`` or ``rcond`` negative or not finite.
+    numpy.linalg.LinAlgError
+        every LAPACK driver failed (the failures are listed).
     """
     driver = check_choice(driver, "driver", DRIVERS)
     ridge = check_positive_float(ridge, "ridge", allow_zero=True)
-    A = np.asarray(A, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    if A.ndim != 2 or b.ndim != 2 or A.shape[0] != b.shape[0]:
+    A = check_array(A, "A", ndim=2)
+    b = check_array(b, "b", ndim=2)
+    if A.shape[0] != b.shape[0]:
         raise ValueError(f"A must be (M, n) and b (M, k) with the same M, got {A.shape} and {b.shape}")
-    if not (np.all(np.isfinite(A)) and np.all(np.isfinite(b))):
-        raise FloatingPointError("least-squares system contains non-finite values (NaN or inf)")
     if ridge > 0:
         n = A.shape[1]
         A = np.vstack([A, np.sqrt(ridge) * np.eye(n)])

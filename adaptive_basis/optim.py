@@ -21,11 +21,18 @@ from ._validation import check_positive_float
 
 
 def _check_grads(params, grads):
+    """Same number and shapes of arrays, all finite: an optimiser never turns bad input into NaN."""
+    params, grads = list(params), list(grads)
     if len(params) != len(grads):
         raise ValueError(f"got {len(grads)} gradients for {len(params)} parameter arrays")
     for i, (p, g) in enumerate(zip(params, grads)):
         if np.shape(p) != np.shape(g):
             raise ValueError(f"gradient {i} has shape {np.shape(g)}, parameter has {np.shape(p)}")
+        if not np.all(np.isfinite(g)):
+            raise ValueError(f"gradient {i} contains non-finite values (NaN or inf)")
+        if not np.all(np.isfinite(p)):
+            raise ValueError(f"parameter {i} contains non-finite values (NaN or inf)")
+    return params, grads
 
 
 class GD:
@@ -36,7 +43,7 @@ class GD:
         self.t = 0
 
     def step(self, params, grads):
-        _check_grads(params, grads)
+        params, grads = _check_grads(params, grads)
         self.t += 1
         return [p - self.lr * g for p, g in zip(params, grads)]
 
@@ -57,7 +64,7 @@ class Adam:
 
     def step(self, params, grads):
         """Return the updated parameters after one Adam step."""
-        _check_grads(params, grads)
+        params, grads = _check_grads(params, grads)
         if self.m is None:
             self.m = [np.zeros_like(p, dtype=np.float64) for p in params]
             self.v = [np.zeros_like(p, dtype=np.float64) for p in params]

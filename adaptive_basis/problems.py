@@ -109,12 +109,12 @@ class Regression(Problem):
 # --------------------------------------------------------------------------- targets
 def sin2pi(x):
     """``u2(x) = sin(2 pi x)`` (paper Sec. 5)."""
-    return np.sin(2.0 * np.pi * np.asarray(x, dtype=np.float64))
+    return np.sin(2.0 * np.pi * check_array(x, "x", allow_empty=True))
 
 
 def u1_discontinuous(x):
     """``u1(x) = x`` on ``[0, 0.5)``, ``1 - 3/4 x^2`` on ``[0.5, 1]`` (paper eq. 17)."""
-    x = np.asarray(x, dtype=np.float64)
+    x = check_array(x, "x", allow_empty=True)
     return np.where(x < 0.5, x, 1.0 - 0.75 * x * x)
 
 
@@ -125,7 +125,7 @@ def legendre_targets(x, k=6):
     ``sqrt(2j + 1)``. Returns shape ``(N, k)``.
     """
     k = check_int(k, "k")
-    x = np.asarray(x, dtype=np.float64).reshape(-1)
+    x = check_array(x, "x", allow_empty=True).reshape(-1)
     t = 2.0 * x - 1.0
     cols = [np.ones_like(t), t]
     for j in range(1, k - 1):  # Bonnet's recursion (j+1) P_{j+1} = (2j+1) t P_j - j P_{j-1}

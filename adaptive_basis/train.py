@@ -30,9 +30,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import check_int, check_positive_float
+from ._validation import check_choice, check_int, check_positive_float
 from .lstsq import DRIVERS, numerical_rank, singular_values, solve_ls
+from .network import Network
 from .optim import Adam
+from .problems import Problem
 
 
 class DivergenceError(FloatingPointError):
@@ -153,11 +155,24 @@ def _progress_printer(progress, label, steps):
 
 
 def _check_common(net, problem, steps, lr, record_every):
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be an adaptive_basis Network, got {type(net).__name__}")
+    if not isinstance(problem, Problem):
+        raise TypeError(f"problem must be an adaptive_basis Problem (e.g. Regression), got {type(problem).__name__}")
     problem.check_network(net)
     steps = check_int(steps, "steps", minimum=0)
     lr = check_positive_float(lr, "lr")
     record_every = steps if record_every is None else check_int(record_every, "record_every")
     return steps, lr, max(record_every, 1)
+
+
+def _check_betas(betas):
+    """Adam's ``(beta1, beta2)``; the values themselves are checked by :class:`Adam`."""
+    if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__"):
+        raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+    if len(betas) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {len(betas)} values {tuple(betas)!r}")
+    return tuple(betas)
 
 
 def train_lsgd(net, problem, steps, lr, *, betas=(0.9, 0.999), adam_eps=1e-8, driver="gelsd",
@@ -170,9 +185,8 @@ def train_lsgd(net, problem, steps, lr, *, betas=(0.9, 0.999), adam_eps=1e-8, dr
     ten lines to stderr, a callable receives them instead.
     """
     steps, lr, record_every = _check_common(net, problem, steps, lr, record_every)
-    if driver not in DRIVERS:
-        raise ValueError(f"unknown driver {driver!r}; expected one of {list(DRIVERS)}")
-    opt = Adam(lr, *betas, eps=adam_eps)
+    check_choice(driver, "driver", DRIVERS)
+    opt = Adam(lr, *_check_betas(betas), eps=adam_eps)
     rec = _Recorder("lsgd", lr, net, problem, steps, record_every, progress, label)
 
     def ls(A, rhs, t):
@@ -181,12 +195,16 @@ def train_lsgd(net, problem, steps, lr, *, betas=(0.9, 0.999), adam_eps=1e-8, dr
         return res.xi
 
     A, rhs, cache = problem.system(net)
+    if not np.all(np.isfinite(A)):  # finite parameters and inputs that overflow
+        raise DivergenceError("LSGD", 0, float("nan"))
     net.set_head(ls(A, rhs, 0))
     for t in range(steps + 1):
         R = rec.observe(t, A, rhs)
         if t == steps:
             break
-        grads = problem.system_backward(net, cache, 2.0 * R @ net.xi_L.T)
+        with np.errstate(over="ignore", invalid="ignore"):
+            dA = _finite_or_raise([2.0 * R @ net.xi_L.T], "LSGD", t + 1)[0]
+            grads = _finite_or_raise(problem.system_backward(net, cache, dA), "LSGD", t + 1)
         net.xi_H = _finite_or_raise(opt.step(net.xi_H, grads), "LSGD", t + 1)
         A, rhs, cache = problem.system(net)
         if not np.all(np.isfinite(A)):
@@ -203,15 +221,17 @@ def train_gd(net, problem, steps, lr, *, betas=(0.9, 0.999), adam_eps=1e-8, reco
     initialisation), as in an ordinary gradient-descent training loop.
     """
     steps, lr, record_every = _check_common(net, problem, steps, lr, record_every)
-    opt = Adam(lr, *betas, eps=adam_eps)
+    opt = Adam(lr, *_check_betas(betas), eps=adam_eps)
     rec = _Recorder("gd", lr, net, problem, steps, record_every, progress, label)
     for t in range(steps + 1):
         A, rhs, cache = problem.system(net)
         R = rec.observe(t, A, rhs)
         if t == steps:
             break
-        grads = problem.system_backward(net, cache, 2.0 * R @ net.xi_L.T)
-        grads.append(2.0 * A.T @ R)
+        with np.errstate(over="ignore", invalid="ignore"):
+            dA = _finite_or_raise([2.0 * R @ net.xi_L.T], "GD", t + 1)[0]
+            grads = problem.system_backward(net, cache, dA)
+            grads = _finite_or_raise(grads + [2.0 * A.T @ R], "GD", t + 1)
         new = _finite_or_raise(opt.step(net.xi_H + [net.xi_L], grads), "GD", t + 1)
         net.xi_H = new[:-1]
         net.set_head(new[-1])
