@@ -189,13 +189,29 @@ def test_network_constructor_refuses_each_bad_argument_by_name(bad):
     assert_refused(exc, name, Network, **dict(VALID, **{arg: value}))
 
 
-@settings(max_examples=20)
-@given(params=st.sampled_from([None, 3, {"W": []}, {"W": [], "b": [], "xi_L": 1}, {"W": 1, "b": 1, "xi_L": 1}]))
-def test_network_refuses_malformed_params_by_name(params):
-    if params is None:
-        return
-    exc = TypeError if not isinstance(params, dict) or not hasattr(params.get("W"), "__len__") else ValueError
+@pytest.mark.parametrize("params, exc", [(3, TypeError), ([np.ones(2)], TypeError), ({"W": []}, ValueError),
+                                         ({"W": [], "b": [], "xi_L": 1}, ValueError),
+                                         ({"W": 1, "b": 1, "xi_L": 1}, TypeError)])
+def test_network_refuses_malformed_params_by_name(params, exc):
     assert_refused(exc, "params", Network, **dict(VALID, params=params))
+
+
+def test_a_refused_params_update_leaves_the_network_unchanged():
+    net = Network(**VALID)
+    before = net.get_params()
+    bad = net.get_params()
+    bad["b"][1] = np.full(3, np.nan)
+    assert_refused(ValueError, "b_2", net.set_params, bad)
+    for x, y in zip(before["W"] + before["b"] + [before["xi_L"]], net.W + net.b + [net.xi_L]):
+        assert np.array_equal(x, y)
+
+
+def test_network_built_from_params_does_not_share_the_callers_arrays():
+    params = Network(**VALID).get_params()
+    net = Network(**dict(VALID, params=params))
+    params["W"][0][0, 0] = 123.0
+    params["xi_L"][0, 0] = 123.0
+    assert net.W[0][0, 0] != 123.0 and net.xi_L[0, 0] != 123.0
 
 
 # =================================================================== evaluation
@@ -367,7 +383,7 @@ def test_trainers_refuse_each_bad_argument_by_name(bad, method):
 
 
 @settings(max_examples=40)
-@given(lr=st.floats(1e-8, 1e8), method=st.sampled_from(["lsgd", "gd"]), activation=st.sampled_from(["relu", "tanh"]),
+@given(lr=st.floats(1e-8, 1e300), method=st.sampled_from(["lsgd", "gd"]), activation=st.sampled_from(["relu", "tanh"]),
        seed=st.integers(0, 100))
 def test_any_learning_rate_gives_a_finite_history_or_a_divergence_error(lr, method, activation, seed):
     net = Network(1, [6, 6], activation=activation, arch="resnet", init="he_uniform", rng=seed)
@@ -379,8 +395,8 @@ def test_any_learning_rate_gives_a_finite_history_or_a_divergence_error(lr, meth
     except DivergenceError as err:
         assert "iteration" in str(err)
     else:
-        assert_finite(hist.loss, hist.cond[np.isfinite(hist.cond) | np.isnan(hist.cond)], *net.xi_H, net.xi_L)
-        assert not np.any(np.isnan(hist.cond))
+        assert_finite(hist.loss, *net.xi_H, net.xi_L)
+        assert not np.any(np.isnan(hist.cond)), "cond may be inf (a singular basis), never NaN"
 
 
 # ======================================================================= solve_ls
