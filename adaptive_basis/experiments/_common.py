@@ -128,7 +128,8 @@ def public_rows(rows):
     for r in rows:
         v = r["value"]
         out.append({"case": r["case"], "metric": r["metric"],
-                    "value": None if v is None or not np.isfinite(v) else float(v), "paper": r["paper"]})
+                    "value": None if v is None or not np.isfinite(v) else float(v),
+                    "paper": None if r["paper"] is None else float(r["paper"])})
     return out
 
 
