@@ -21,7 +21,7 @@ ROW_KEYS = {"case", "metric", "value", "paper", "_spread", "_note"}
 def _expected_rows(name, cfg):
     """How many rows each experiment's report gives for a configuration."""
     if name == "resnet-depth":
-        return len(cfg["depths"]) * 2 * 3
+        return len(cfg["depths"]) * 2 * 4
     if name == "conditioning":
         shown = [L for L in cfg["depths"] if L in (1, 8, 32, 128) or L == cfg["depths"][-1]]
         hshown = [L for L in cfg["hull_depths"] if L in (0, 8, 32, 128) or L == cfg["hull_depths"][-1]]
@@ -114,3 +114,11 @@ def test_eigenvalue_ratios_are_capped_for_a_flat_image():
     second, largest = conditioning._ratios(P)
     assert second == largest == conditioning.RATIO_CAP
     assert math.isfinite(conditioning.RATIO_CAP)
+
+
+def test_results_do_not_depend_on_the_number_of_worker_processes():
+    mod = experiments.get("narrow")
+    cfg = dict(mod.PROFILES["quick"], depths=[1, 8])
+    serial = mod.run(cfg, 3, make_pmap(1), lambda msg: None)
+    parallel = mod.run(cfg, 3, make_pmap(2), lambda msg: None)
+    assert serial == parallel

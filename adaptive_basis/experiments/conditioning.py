@@ -170,21 +170,22 @@ def report(results, out_dir):
 
     hd = cfg["hull_depths"]
     x = [max(L, 0.5) for L in hd]  # L = 0 drawn at 0.5 on the log axis
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
-    for arch, style in (("resnet", "-"), ("plain", "--")):
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True, sharey="row", layout="constrained")
+    for j, arch in enumerate(("resnet", "plain")):
         for s in SCHEMES:
             rs = [r for r in results["hull"] if r["arch"] == arch and r["scheme"] == s]
-            for ax, key in zip(axes, ("area", "area_rel")):
+            for i, key in enumerate(("area", "area_rel")):
                 C = np.maximum(np.asarray([r[key] for r in rs]), 1e-18)  # area 0 drawn at 1e-18
-                _band(ax, x, C, COLOR[s], f"{LABEL[s]}, {arch}", style)
-    axes[0].set_ylabel("area of the convex hull of P_L")
-    axes[1].set_ylabel("area / H^2 (fraction of the bounding square)")
-    for ax in axes:
-        ax.set_xlabel("depth L (L = 0 drawn at 0.5)")
-        ax.set_ylim(bottom=1e-18)
-        ax.legend(fontsize=7, ncol=2)
-    fig.suptitle("Fig. 8: convex hull of the image of a 25 x 25 grid of [0,1]^2 under width-2 ReLU networks "
-                 "(area 0 drawn at 1e-18)", fontsize=10)
+                _band(axes[i, j], x, C, COLOR[s], LABEL[s])
+        axes[0, j].set_title(f"{'ResNet' if arch == 'resnet' else 'plain'}, width 2", fontsize=10)
+        axes[1, j].set_xlabel("depth L (L = 0 drawn at 0.5)")
+    axes[0, 0].set_ylabel("area of the convex hull of P_L")
+    axes[1, 0].set_ylabel("area / H^2\n(fraction of the bounding square [0, H]^2)")
+    for ax in axes.ravel():
+        ax.set_ylim(bottom=1e-19)
+        ax.legend(fontsize=7)
+    fig.suptitle("Fig. 8: convex hull of the image of a 25 x 25 grid of [0,1]^2 under width-2 ReLU networks\n"
+                 f"(median, min-max over {cfg['runs']} networks; area 0 drawn at 1e-18)", fontsize=10)
     pngs.append(save(fig, out_dir / "fig8_hull_area.png"))
 
     show = [L for L in depths if L in (1, 8, 32, 128) or L == depths[-1]]

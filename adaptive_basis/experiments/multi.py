@@ -96,7 +96,7 @@ def report(results, out_dir):
                      fontsize=10)
         ax.set_xlabel("iteration")
         ax.legend(fontsize=8)
-    axes[0].set_ylabel("J (sum over the 6 functions of the mean squared error)")
+    axes[0].set_ylabel("J (mean squared error, summed over the 6 outputs)")
     fig.suptitle("Fig. 11: regression of the first 6 Legendre polynomials with one shared basis "
                  f"(median, min-max over {cfg['runs']} runs)")
     pngs.append(save(fig, out_dir / "fig11_multi.png"))
