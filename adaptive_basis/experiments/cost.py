@@ -8,8 +8,10 @@ of the head (``scipy.linalg.lstsq``, driver ``gelsd``). The paper times 1000
 iterations of each and reports the ratio, 1.33-2.08 (SPEC §4). The ratio is per
 iteration, so fewer iterations do: we take the **median** of the per-iteration wall
 times ``np.diff(History.time)`` (the trainers exclude their diagnostics from
-``time``), which is robust to the stalls a shared machine causes, and alternate
-GD and LSGD blocks so that slow drifts of the machine load hit both alike.
+``time``), which is robust to the stalls a shared machine causes. GD and LSGD
+blocks alternate, and the ratio of a configuration is the median over pairs of
+adjacent blocks of the ratio of their median per-iteration times, so that slow
+drifts of the machine's load hit both methods alike.
 
 **Timing is serial and isolated.** ``--jobs`` is ignored: every measurement runs,
 one after the other, in a single spawned worker process with one BLAS thread (the
@@ -40,17 +42,19 @@ PAPER_RANGE = (1.33, 2.08)
 
 PROFILES = {
     "quick": {"widths": [4, 32], "depths": [4, 16], "points": 256, "min_iters": 5, "max_iters": 40,
-              "block_seconds": 0.05, "blocks": 2,
-              "note": "widths 4 and 32, depths 4 and 16, 5-40 iterations per block, 2 blocks of each method."},
-    "default": {"widths": [4, 16, 64, 256], "depths": [4, 16, 64, 256], "points": 256, "min_iters": 3,
-                "max_iters": 200, "block_seconds": 0.3, "blocks": 2,
-                "note": "widths and depths 4, 16, 64, 256 (paper: 4-256); per configuration 2 alternating blocks "
-                        "of GD and LSGD iterations, each block about 0.3 s (3-200 iterations; the paper times "
-                        "1000); the ratio is of median per-iteration times."},
+              "block_seconds": 0.03, "config_seconds": 0.15, "min_pairs": 2, "max_pairs": 3,
+              "note": "widths 4 and 32, depths 4 and 16, 2-3 pairs of blocks of 5-40 iterations."},
+    "default": {"widths": [4, 16, 64, 256], "depths": [4, 16, 64, 256], "points": 256, "min_iters": 2,
+                "max_iters": 100, "block_seconds": 0.15, "config_seconds": 1.5, "min_pairs": 2, "max_pairs": 5,
+                "note": "widths and depths 4, 16, 64, 256 (paper: 4-256); per configuration 2-5 pairs of adjacent "
+                        "GD and LSGD blocks of about 0.15 s each (2-100 iterations per block; the paper times 1000 "
+                        "iterations); the ratio is the median over pairs of the ratio of median per-iteration "
+                        "times."},
     "full": {"widths": [4, 8, 16, 32, 64, 128, 256], "depths": [4, 8, 16, 32, 64, 128, 256], "points": 256,
-             "min_iters": 1000, "max_iters": 1000, "block_seconds": 0.0, "blocks": 1,
+             "min_iters": 1000, "max_iters": 1000, "block_seconds": 0.0, "config_seconds": 0.0,
+             "min_pairs": 1, "max_pairs": 1,
              "note": "the paper's setting: 1000 iterations of each method for every width and depth 4-256 "
-                     "(one block each)."},
+                     "(one pair of blocks)."},
 }
 
 
@@ -65,16 +69,25 @@ def _time_block(method, width, depth, iters, points, seed):
 
 
 def _time_config(width, depth, cfg, seed):
-    """Median per-iteration time of GD and of LSGD for one (width, depth), in seconds."""
+    """Per-iteration times of GD and LSGD for one (width, depth), in pairs of adjacent blocks.
+
+    Returns the ratio (median LSGD / median GD per-iteration time) of every pair: pairing
+    adjacent blocks cancels slow changes of the machine's load.
+    """
     probe = _time_block("gd", width, depth, 2, cfg["points"], seed)  # warms caches, sizes the blocks
-    iters = int(min(cfg["max_iters"], max(cfg["min_iters"], math.ceil(cfg["block_seconds"] / max(probe.max(), 1e-6)))))
+    t1 = max(float(probe.max()), 1e-6)
+    iters = int(min(cfg["max_iters"], max(cfg["min_iters"], math.ceil(cfg["block_seconds"] / t1))))
+    pairs = int(min(cfg["max_pairs"], max(cfg["min_pairs"], cfg["config_seconds"] // (2 * iters * t1))))
     t = {"gd": [], "lsgd": []}
-    for _ in range(cfg["blocks"]):
-        for method in ("gd", "lsgd"):
-            t[method] += _time_block(method, width, depth, iters, cfg["points"], seed).tolist()
-    return {"width": width, "depth": depth, "iters": iters,
-            "gd": float(np.median(t["gd"])), "lsgd": float(np.median(t["lsgd"])),
-            "gd_q": np.percentile(t["gd"], [25, 75]).tolist(), "lsgd_q": np.percentile(t["lsgd"], [25, 75]).tolist()}
+    ratios = []
+    for k in range(pairs):
+        order = ("gd", "lsgd") if k % 2 == 0 else ("lsgd", "gd")  # neither method always goes first
+        block = {m: _time_block(m, width, depth, iters, cfg["points"], seed) for m in order}
+        ratios.append(float(np.median(block["lsgd"]) / np.median(block["gd"])))
+        for m in block:
+            t[m] += block[m].tolist()
+    return {"width": width, "depth": depth, "iters": iters, "pairs": pairs, "ratios": ratios,
+            "gd": float(np.median(t["gd"])), "lsgd": float(np.median(t["lsgd"]))}
 
 
 def _time_all(configs, cfg, seed):
@@ -114,11 +127,11 @@ def report(results, out_dir):
     rows = []
     for t in results["times"]:
         i, j = depths.index(t["depth"]), widths.index(t["width"])
-        R[i, j] = t["lsgd"] / t["gd"]
+        R[i, j] = np.median(t["ratios"])
     for t in sorted(results["times"], key=lambda t: (t["width"], t["depth"])):
         case = f"w={t['width']} L={t['depth']}"
-        rows.append(row(case, "LSGD/GD time per iteration", [t["lsgd"] / t["gd"]],
-                        note=f"{t['iters']} iterations per block"))
+        rows.append(row(case, "LSGD/GD time per iteration", t["ratios"],
+                        note=f"over {t['pairs']} pairs of blocks of {t['iters']} iterations"))
         rows.append(row(case, "GD time per iteration (ms)", [1e3 * t["gd"]]))
     ratios = R[np.isfinite(R)]
     rows.append(row("all configurations", "smallest LSGD/GD ratio", [ratios.min()], paper=PAPER_RANGE[0],
@@ -167,8 +180,8 @@ def report(results, out_dir):
                f"{int(np.sum(ratios > hi))} above).")
             + " An LSGD iteration skips the head's gradient and Adam update but adds an SVD-based solve of a "
               "256 x width system, whose cost does not grow with depth, so the ratio should fall towards 1 as "
-              f"depth grows: it falls from each depth to the next in {falls} of {steps} cases. Timings were taken serially in one worker "
-              "process with one BLAS thread while other processes shared the machine; they are noisy (the table "
-              "above gives one ratio per configuration, the figure the median times), and the paper's hardware "
-              "and framework (PyTorch) differ from ours.")
+              f"depth grows: it falls from each depth to the next in {falls} of {steps} cases. Timings were taken "
+              "serially in one worker process with one BLAS thread while other processes shared the machine; "
+              "they are noisy (the table gives the median and range of the ratio over pairs of blocks, the "
+              "figure the median times), and the paper's hardware and framework (PyTorch) differ from ours.")
     return rows, body, [png]
