@@ -13,6 +13,33 @@ by default.
 If LAPACK fails to converge with the requested driver we try the others in the
 order of :data:`DRIVERS` and record the failure in :attr:`LSResult.fallbacks`;
 nothing is swallowed silently.
+
+Choice of driver (measured by ``benchmarks/run.py``, see ``benchmarks/RESULTS.md``).
+All three drivers return the minimum-norm solution of a rank-deficient problem;
+they differ in how they decide the rank and in speed:
+
+* ``gelsd`` (the default): SVD by divide and conquer after a QR factorization
+  when ``M >> n``. The rank is the number of singular values above
+  ``rcond * s_max``, and the singular values come for free (the diagnostics of
+  SPEC §4). The fastest SVD-based driver at every size we measured.
+* ``gelsy``: complete orthogonal factorization (QR with column pivoting). The
+  rank comes from an incremental condition estimate of the pivoted ``R``, which
+  agrees with the SVD rank when there is a clear gap in the singular values (dead
+  or duplicated neurons) but may truncate at a different index when they decay
+  smoothly (tanh bases). No singular values. About 2-3x faster than ``gelsd``
+  for ``n >= 32`` and ``N`` of a few hundred, slower for ``N >> n``. Offered as an
+  option (``driver='gelsy'``), not the default: the default keeps SVD's rank
+  decision and the singular values.
+* ``gelss``: SVD by QR iteration, the slowest; kept as a fallback.
+
+A QR factorization without pivoting (the other obvious candidate) gives no
+minimum-norm solution for a rank-deficient ``A`` and is therefore not offered.
+
+The trainers solve the same-shaped system at every iteration; they use
+:class:`_Solver`, which calls the LAPACK routine directly with the workspace size
+looked up once, and skips the argument checks: the same LAPACK call as
+:func:`scipy.linalg.lstsq` (hence the same numbers) without its per-call overhead
+(tens of microseconds, which matter next to a 100-microsecond solve).
 """
 
 from __future__ import annotations
@@ -25,6 +52,7 @@ import scipy.linalg
 from ._validation import check_array, check_choice, check_positive_float
 
 DRIVERS = ("gelsd", "gelss", "gelsy")
+_EPS = np.finfo(np.float64).eps
 
 
 @dataclass
@@ -86,23 +114,103 @@ def solve_ls(A, b, *, driver="gelsd", ridge=0.0, rcond="auto") -> LSResult:
         n = A.shape[1]
         A = np.vstack([A, np.sqrt(ridge) * np.eye(n)])
         b = np.vstack([b, np.zeros((n, b.shape[1]))])
+    _check_rcond(rcond)
+    return _solve(A, b, driver, _rcond_value(rcond, A.shape), None)
+
+
+def _check_rcond(rcond):
+    """``rcond`` must be ``'auto'``, ``None`` or a number ``>= 0``."""
     if isinstance(rcond, str):
         if rcond != "auto":
             raise ValueError(f"rcond must be 'auto', None or a number in [0, 1), got {rcond!r}")
-        rcond = max(A.shape) * np.finfo(np.float64).eps
     elif rcond is not None:
-        rcond = check_positive_float(rcond, "rcond", allow_zero=True)
-    order = [driver] + [d for d in DRIVERS if d != driver]
+        check_positive_float(rcond, "rcond", allow_zero=True)
+    return rcond
+
+
+def _rcond_value(rcond, shape):
+    """The number LAPACK receives: ``'auto'`` is ``max(M, n) * eps``, ``None`` SciPy's default ``eps``."""
+    if isinstance(rcond, str):
+        return max(shape) * _EPS
+    return _EPS if rcond is None else float(rcond)
+
+
+def _solve(A, b, driver, cond, work) -> LSResult:
+    """Try ``driver``, then the others, on finite float64 ``A`` (M, n) and ``b`` (M, k).
+
+    With ``work=None`` through :func:`scipy.linalg.lstsq`; with a dict (the trainers)
+    through :func:`_lapack_lstsq`, the same LAPACK call without SciPy's per-call
+    overhead -- unless ``scipy.linalg.lstsq`` has been replaced (the tests inject
+    LAPACK failures that way), in which case the replacement is honoured.
+    """
+    direct = work is not None and scipy.linalg.lstsq is _SCIPY_LSTSQ
     fallbacks = []
-    for drv in order:
+    for drv in [driver] + [d for d in DRIVERS if d != driver]:
         try:
-            xi, _, rank, s = scipy.linalg.lstsq(A, b, cond=rcond, lapack_driver=drv, check_finite=False)
+            if direct:
+                xi, rank, s = _lapack_lstsq(A, b, drv, cond, work)
+            else:
+                xi, _, rank, s = scipy.linalg.lstsq(A, b, cond=cond, lapack_driver=drv, check_finite=False)
         except (np.linalg.LinAlgError, ValueError) as err:  # SciPy raises LinAlgError on non-convergence
             fallbacks.append((drv, str(err)))
             continue
         return LSResult(xi=xi, rank=int(rank), singular_values=None if s is None else np.asarray(s),
                         driver=drv, fallbacks=fallbacks)
     raise np.linalg.LinAlgError(f"every LAPACK driver failed on the least-squares system: {fallbacks}")
+
+
+_SCIPY_LSTSQ = scipy.linalg.lstsq
+_ROUTINES = {}
+
+
+def _lapack_lstsq(A, b, driver, cond, work):
+    """What :func:`scipy.linalg.lstsq` does for float64 2-D ``A``, ``b``: the same LAPACK call
+    with the same workspace, minus the argument handling. ``work`` caches the workspace
+    sizes per shape (a dict). Returns ``(xi (n, k), rank, singular values or None)``."""
+    if driver not in _ROUTINES:
+        _ROUTINES[driver] = scipy.linalg.get_lapack_funcs((driver, driver + "_lwork"), dtype=np.float64)
+    routine, query = _ROUTINES[driver]
+    m, n = A.shape
+    k = b.shape[1]
+    if m < n:  # LAPACK returns the solution in b, which must have max(m, n) rows
+        b = np.vstack([b, np.zeros((n - m, k))])
+    key = (driver, m, n, k, cond)
+    sizes = work.get(key)
+    if sizes is None:
+        ret = query(m, n, k, cond)
+        if ret[-1] != 0:
+            raise ValueError(f"LAPACK {driver}: workspace query failed (info={ret[-1]})")
+        sizes = work[key] = [int(x.real) for x in ret[:-1]]
+    if driver == "gelsd":
+        x, s, rank, info = routine(A, b, sizes[0], sizes[1], cond, False, False)
+    elif driver == "gelss":
+        _, x, s, rank, _, info = routine(A, b, cond, sizes[0], False, False)
+    else:
+        _, x, _, rank, info = routine(A, b, np.zeros(n, dtype=np.int32), cond, sizes[0], False, False)
+        s = None
+    if info > 0:
+        raise np.linalg.LinAlgError(f"SVD did not converge in linear least squares ({driver}, info={info})")
+    if info < 0:
+        raise ValueError(f"illegal value in the {-info}-th argument of LAPACK {driver}")
+    return x[:n].copy() if m > n else x, int(rank), s
+
+
+class _Solver:
+    """:func:`solve_ls` for the trainers' loop: arguments checked once, workspace sizes
+    looked up once, no per-call checks (the caller guarantees finite float64 ``A``, ``b``)."""
+
+    def __init__(self, driver="gelsd", ridge=0.0, rcond="auto"):
+        self.driver = check_choice(driver, "driver", DRIVERS)
+        self.ridge = check_positive_float(ridge, "ridge", allow_zero=True)
+        self.rcond = _check_rcond(rcond)
+        self.work = {}
+
+    def __call__(self, A, b) -> LSResult:
+        if self.ridge > 0:
+            n = A.shape[1]
+            A = np.vstack([A, np.sqrt(self.ridge) * np.eye(n)])
+            b = np.vstack([b, np.zeros((n, b.shape[1]))])
+        return _solve(A, b, self.driver, _rcond_value(self.rcond, A.shape), self.work)
 
 
 def singular_values(A) -> np.ndarray:

@@ -23,11 +23,22 @@ Layout and conventions, fixed for the whole package:
 
 The forward pass returns an explicit cache that the backward pass consumes
 (cs231n's contract); nothing is stored on the network between calls.
+
+Performance notes. Each layer is three BLAS-3 products on ``(N, width)`` arrays
+(``h W^T`` forward, ``dz^T h`` and ``dz W`` backward) plus a few elementwise
+passes; nothing loops over neurons or points in Python. The trainers use the
+unchecked internal methods :meth:`Network._basis_forward` and
+:meth:`Network._basis_backward`, which can write into arrays reused from one
+iteration to the next (a ``scratch`` dict owned by the training run) instead of
+allocating ``O(N * width)`` arrays at every step; the public methods run the same
+code with fresh arrays, so both give identical numbers. Memory: the cache holds
+``h_{l-1}``, ``z_l`` and ``sigma(z_l)`` of every layer, ``O(N * width * depth)``
+(for a plain layer ``sigma(z_l)`` *is* ``h_l``, so nothing is stored twice).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -44,12 +55,23 @@ def _finite_or_raise(arr, what):
     return arr
 
 
+def _scratch(scratch, key, shape):
+    """A float64 array of ``shape``: new if ``scratch`` is None, else kept in (and reused from) the dict."""
+    if scratch is None:
+        return np.empty(shape)
+    arr = scratch.get(key)
+    if arr is None or arr.shape != shape:
+        arr = scratch[key] = np.empty(shape)
+    return arr
+
+
 @dataclass
 class ForwardCache:
-    """What the backward pass needs: the input of every layer and its pre-activation."""
+    """What the backward pass needs: the input of every layer, its pre-activation and activation."""
 
     h_in: list  # h_{l-1}, (N, n_in_l) for l = 1..L
     z: list     # z_l, (N, n_out_l)
+    a: list = field(default_factory=list)  # sigma(z_l) (the same array as h_l in a plain layer), or None
 
 
 class Network:
@@ -244,17 +266,38 @@ class Network:
 
     def basis_forward(self, X):
         """Basis ``Phi`` of shape ``(N, n_basis)`` and the cache for :meth:`basis_backward`."""
-        h = self.input_map(self.check_inputs(X))
-        sigma = self.activation.f
-        cache = ForwardCache([], [])
+        Phi, cache = self._basis_forward(self.input_map(self.check_inputs(X)))
+        if cache.a[-1] is Phi:  # the caller may change Phi in place; the backward then uses z_L
+            cache.a[-1] = None
+        return Phi, cache
+
+    def _basis_forward(self, h, scratch=None):
+        """:meth:`basis_forward` from the mapped input ``h = u(X)``, without argument checks.
+
+        With a ``scratch`` dict every array of the result and of the cache is kept in
+        it and overwritten by the next call with the same dict (the trainers' loop).
+        """
+        N = h.shape[0]
+        act = self.activation
+        sigma = act.f
+        into = act.vjp_from_output is not None  # the package's activations also take out=
+        resnet = self.arch == "resnet"
+        cache = ForwardCache([], [], [])
         for l, (W, b) in enumerate(zip(self.W, self.b)):
-            z = h @ W.T + b
+            shape = (N, W.shape[0])
+            z = np.matmul(h, W.T, out=_scratch(scratch, ("z", l), shape))
+            z += b
+            a = sigma(z, out=_scratch(scratch, ("a", l), shape)) if into else sigma(z)
             cache.h_in.append(h)
             cache.z.append(z)
-            a = sigma(z)
-            h = h + a if (self.arch == "resnet" and l > 0) else a
+            cache.a.append(a)
+            h = np.add(h, a, out=_scratch(scratch, ("h", l), shape)) if (resnet and l > 0) else a
         if self.output_bias:
-            h = np.hstack([h, np.ones((h.shape[0], 1))])
+            w = h.shape[1]
+            Phi = _scratch(scratch, "Phi", (N, w + 1))
+            Phi[:, :w] = h
+            Phi[:, w] = 1.0
+            h = Phi
         return h, cache
 
     def basis(self, X) -> np.ndarray:
@@ -298,17 +341,37 @@ class Network:
         hidden parameters and is ignored. Returns ``[dW_1, db_1, ..., dW_L, db_L]``.
         """
         dPhi = check_array(dPhi, "dPhi", shape=(cache.z[0].shape[0], self.n_basis))
+        return self._basis_backward(dPhi, cache)
+
+    def _basis_backward(self, dPhi, cache: ForwardCache, grads=None, scratch=None) -> list:
+        """:meth:`basis_backward` without argument checks.
+
+        ``grads``: optional list of ``2 L`` arrays of the shapes of ``xi_H`` to write
+        the gradients into (the trainers pass views of one flat vector); ``scratch``
+        as in :meth:`_basis_forward`.
+        """
+        N = dPhi.shape[0]
+        act = self.activation
+        # sigma'(z) from the stored sigma(z) (no second tanh); caches built by hand may lack it
+        vjp = act.vjp_from_output if len(cache.a) == self.depth else None
+        resnet = self.arch == "resnet"
+        out = [None] * (2 * self.depth) if grads is None else grads
         dh = dPhi[:, : self.widths[-1]]
-        dsigma = self.activation.df
-        grads = [None] * (2 * self.depth)
         for l in range(self.depth - 1, -1, -1):
-            dz = dh * dsigma(cache.z[l])
-            grads[2 * l] = dz.T @ cache.h_in[l]
-            grads[2 * l + 1] = dz.sum(axis=0)
+            if vjp is not None and cache.a[l] is not None:
+                dz = vjp(dh, cache.a[l], out=_scratch(scratch, ("dz", self.widths[l]), dh.shape))
+            else:
+                dz = dh * act.df(cache.z[l])
+            out[2 * l] = np.matmul(dz.T, cache.h_in[l], out=out[2 * l])
+            out[2 * l + 1] = np.sum(dz, axis=0, out=out[2 * l + 1])
             if l > 0:
-                dh_in = dz @ self.W[l]
-                dh = dh_in + dh if self.arch == "resnet" else dh_in  # the skip of block l
-        return grads
+                # two alternating buffers: dh of layer l must survive while dh of layer l-1 is formed
+                dh_in = np.matmul(dz, self.W[l], out=_scratch(scratch, ("dh", l % 2, self.widths[l - 1]),
+                                                            (N, self.widths[l - 1])))
+                if resnet:
+                    dh_in += dh  # the skip of block l
+                dh = dh_in
+        return out
 
     def __repr__(self):
         return (f"Network(d_in={self.d_in}, widths={self.widths}, n_out={self.n_out}, "

@@ -49,6 +49,28 @@ class Problem:
         """Errors against a reference solution, e.g. ``{'rel_l2': ..., 'rms': ...}``."""
         return {}
 
+    # Trainer-internal fast path. The trainers call these two instead of system and
+    # system_backward. The defaults delegate to the public methods, so a subclass only
+    # has to implement those; a subclass may override them to skip the checks its
+    # constructor already made and to keep its arrays in ``scratch``, a dict owned by
+    # one training run (an array handed out from it is overwritten by the next call).
+    def _trainer_system(self, net, scratch):
+        """``(A, rhs, cache)`` as :meth:`system`."""
+        return self.system(net)
+
+    def _trainer_backward(self, net, cache, dA, grads, scratch):
+        """Write the gradients of :meth:`system_backward` into the arrays ``grads``
+        (``2 L`` arrays of the shapes of ``net.xi_H``). May overwrite ``dA``."""
+        new = list(self.system_backward(net, cache, dA))
+        if len(new) != len(grads):
+            raise ValueError(f"{type(self).__name__}.system_backward returned {len(new)} arrays, "
+                             f"expected {len(grads)}")
+        for i, (out, g) in enumerate(zip(grads, new)):
+            if np.shape(g) != out.shape:
+                raise ValueError(f"{type(self).__name__}.system_backward: gradient {i} has shape "
+                                 f"{np.shape(g)}, expected {out.shape}")
+            out[...] = g
+
 
 def error_metrics(pred, ref) -> dict:
     """Relative L2 error ``|pred - ref| / |ref|`` and RMS error over all entries."""
@@ -101,6 +123,21 @@ class Regression(Problem):
 
     def system_backward(self, net, cache, dA):
         return net.basis_backward(self.weight * dA, cache)
+
+    def _trainer_system(self, net, scratch):
+        # X was checked by the constructor and the network by the trainer
+        U = scratch.get("U")
+        if U is None:
+            U = scratch["U"] = net.input_map(self.X)
+            scratch["rhs"] = self.weight * self.Y
+        Phi, cache = net._basis_forward(U, scratch)
+        A = scratch.get("A")
+        if A is None or A.shape != Phi.shape:
+            A = scratch["A"] = np.empty(Phi.shape)
+        return np.multiply(self.weight, Phi, out=A), scratch["rhs"], cache
+
+    def _trainer_backward(self, net, cache, dA, grads, scratch):
+        net._basis_backward(np.multiply(self.weight, dA, out=dA), cache, grads, scratch)
 
     def errors(self, net):
         return error_metrics(net.predict(self.X_eval), self.Y_eval)

@@ -20,6 +20,18 @@ functional ``J(xi_H, LS(xi_H))`` (variable projection; Golub & Pereyra 1973).
 ``History.loss[t]`` is J after ``t`` optimiser steps (``t = 0`` is the start, for
 LSGD after the first LS solve). A non-finite loss stops the run with
 :class:`DivergenceError` naming the iteration.
+
+Inner loop. The arguments are checked once, at the call; inside the loop the
+trainers use the problem's internal fast path (``Problem._trainer_system`` /
+``_trainer_backward``: no repeated argument checks, arrays reused between
+iterations), keep the trained arrays as views of one flat vector so that an Adam
+step is a dozen vectorised operations whatever the depth (``Adam._step_flat``),
+and solve the LS problem with a :class:`~adaptive_basis.lstsq._Solver` (workspace
+looked up once). Divergence is still caught at every iteration, with one finiteness
+check of the loss, of the flat gradient, of the proposed parameters and (LSGD) of
+``A``; the network never receives non-finite parameters. The numbers are those of
+the public methods (``system``, ``system_backward``, :meth:`Adam.step`,
+:func:`~adaptive_basis.lstsq.solve_ls`), bit for bit.
 """
 
 from __future__ import annotations
@@ -31,8 +43,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validation import check_choice, check_int, check_positive_float
-from .lstsq import DRIVERS, numerical_rank, singular_values, solve_ls
-from .network import Network
+from .lstsq import DRIVERS, _Solver, numerical_rank, singular_values
+from .network import Network, _scratch
 from .optim import Adam
 from .problems import Problem
 
@@ -95,8 +107,11 @@ def _residual_loss(A, xi, rhs, terms):
     # overflow here is reported by the caller as a DivergenceError naming the iteration
     with np.errstate(over="ignore", invalid="ignore"):
         R = A @ xi - rhs
+        loss = float(np.sum(R * R))
+        if len(terms) == 1 and terms[0][1] == slice(0, R.shape[0]):  # one term: the same sum
+            return R, loss, {terms[0][0]: loss}
         per_term = {name: float(np.sum(R[sl] * R[sl])) for name, sl in terms}
-        return R, float(np.sum(R * R)), per_term
+        return R, loss, per_term
 
 
 class _Recorder:
@@ -134,10 +149,56 @@ class _Recorder:
         return R
 
 
-def _finite_or_raise(arrays, method, t):
-    if not all(np.all(np.isfinite(a)) for a in arrays):
-        raise DivergenceError(method, t, float("nan"))
-    return arrays
+class _FlatParams:
+    """The trained arrays as views of one contiguous vector ``theta``, their gradients as
+    views of another, ``grad``: the optimiser then updates all of them at once.
+
+    While a run lasts, the network's ``W``, ``b`` (and, for GD, ``xi_L``) *are* these
+    views; :meth:`release` gives it independent copies back at the end.
+    """
+
+    def __init__(self, net, with_head):
+        self.net, self.with_head = net, with_head
+        arrays = net.xi_H + ([net.xi_L] if with_head else [])
+        self.theta = np.concatenate([a.ravel() for a in arrays])
+        self.grad = np.empty_like(self.theta)
+        self.proposal = np.empty_like(self.theta)
+        self.views, self.grads, self.proposals = [], [], []
+        start = 0
+        for a in arrays:
+            stop = start + a.size
+            self.views.append(self.theta[start:stop].reshape(a.shape))
+            self.grads.append(self.grad[start:stop].reshape(a.shape))
+            self.proposals.append(self.proposal[start:stop].reshape(a.shape))
+            start = stop
+        depth = net.depth
+        net.W, net.b = self.views[0:2 * depth:2], self.views[1:2 * depth:2]
+        if with_head:
+            net.xi_L = self.views[-1]
+
+    def step(self, opt) -> bool:
+        """One Adam step from ``grad``; False (and nothing changed) if the gradient or the
+        new parameters are not finite."""
+        if not np.isfinite(self.grad).all():
+            return False
+        if hasattr(opt, "_step_flat"):
+            new = opt._step_flat(self.theta, self.grad, self.proposal)
+        else:  # any optimiser with the public step(params, grads) -> new params
+            new = self.proposal
+            for out, p in zip(self.proposals, opt.step(self.views, self.grads), strict=True):
+                if np.shape(p) != out.shape:
+                    raise ValueError(f"optimiser returned shape {np.shape(p)} for a parameter of shape {out.shape}")
+                out[...] = p
+        if not np.isfinite(new).all():
+            return False
+        np.copyto(self.theta, new)
+        return True
+
+    def release(self):
+        net = self.net
+        net.W, net.b = [w.copy() for w in net.W], [v.copy() for v in net.b]
+        if self.with_head:
+            net.xi_L = net.xi_L.copy()
 
 
 def _progress_printer(progress, label, steps):
@@ -186,30 +247,35 @@ def train_lsgd(net, problem, steps, lr, *, betas=(0.9, 0.999), adam_eps=1e-8, dr
     """
     steps, lr, record_every = _check_common(net, problem, steps, lr, record_every)
     check_choice(driver, "driver", DRIVERS)
+    solver = _Solver(driver, ridge, rcond)
     opt = Adam(lr, *_check_betas(betas), eps=adam_eps)
     rec = _Recorder("lsgd", lr, net, problem, steps, record_every, progress, label)
+    scratch = {}
 
     def ls(A, rhs, t):
-        res = solve_ls(A, rhs, driver=driver, ridge=ridge, rcond=rcond)
+        if not np.isfinite(A).all():  # finite parameters and inputs that overflow
+            raise DivergenceError("LSGD", t, float("nan"))
+        res = solver(A, rhs)
         rec.hist.ls_fallbacks += [(t, d, msg) for d, msg in res.fallbacks]
         return res.xi
 
-    A, rhs, cache = problem.system(net)
-    if not np.all(np.isfinite(A)):  # finite parameters and inputs that overflow
-        raise DivergenceError("LSGD", 0, float("nan"))
-    net.set_head(ls(A, rhs, 0))
-    for t in range(steps + 1):
-        R = rec.observe(t, A, rhs)
-        if t == steps:
-            break
-        with np.errstate(over="ignore", invalid="ignore"):
-            dA = _finite_or_raise([2.0 * R @ net.xi_L.T], "LSGD", t + 1)[0]
-            grads = _finite_or_raise(problem.system_backward(net, cache, dA), "LSGD", t + 1)
-        net.xi_H = _finite_or_raise(opt.step(net.xi_H, grads), "LSGD", t + 1)
-        A, rhs, cache = problem.system(net)
-        if not np.all(np.isfinite(A)):
-            raise DivergenceError("LSGD", t + 1, float("nan"))
-        net.set_head(ls(A, rhs, t + 1))
+    A, rhs, cache = problem._trainer_system(net, scratch)
+    net.xi_L = ls(A, rhs, 0)
+    flat = _FlatParams(net, with_head=False)
+    try:
+        for t in range(steps + 1):
+            R = rec.observe(t, A, rhs)
+            if t == steps:
+                break
+            with np.errstate(over="ignore", invalid="ignore"):
+                dA = np.matmul(2.0 * R, net.xi_L.T, out=_scratch(scratch, "dA", A.shape))
+                problem._trainer_backward(net, cache, dA, flat.grads, scratch)
+                if not flat.step(opt):
+                    raise DivergenceError("LSGD", t + 1, float("nan"))
+            A, rhs, cache = problem._trainer_system(net, scratch)
+            net.xi_L = ls(A, rhs, t + 1)
+    finally:
+        flat.release()
     return rec.hist.finalize()
 
 
@@ -223,16 +289,21 @@ def train_gd(net, problem, steps, lr, *, betas=(0.9, 0.999), adam_eps=1e-8, reco
     steps, lr, record_every = _check_common(net, problem, steps, lr, record_every)
     opt = Adam(lr, *_check_betas(betas), eps=adam_eps)
     rec = _Recorder("gd", lr, net, problem, steps, record_every, progress, label)
-    for t in range(steps + 1):
-        A, rhs, cache = problem.system(net)
-        R = rec.observe(t, A, rhs)
-        if t == steps:
-            break
-        with np.errstate(over="ignore", invalid="ignore"):
-            dA = _finite_or_raise([2.0 * R @ net.xi_L.T], "GD", t + 1)[0]
-            grads = problem.system_backward(net, cache, dA)
-            grads = _finite_or_raise(grads + [2.0 * A.T @ R], "GD", t + 1)
-        new = _finite_or_raise(opt.step(net.xi_H + [net.xi_L], grads), "GD", t + 1)
-        net.xi_H = new[:-1]
-        net.set_head(new[-1])
+    scratch = {}
+    flat = _FlatParams(net, with_head=True)
+    try:
+        for t in range(steps + 1):
+            A, rhs, cache = problem._trainer_system(net, scratch)
+            R = rec.observe(t, A, rhs)
+            if t == steps:
+                break
+            with np.errstate(over="ignore", invalid="ignore"):
+                R2 = 2.0 * R
+                dA = np.matmul(R2, net.xi_L.T, out=_scratch(scratch, "dA", A.shape))
+                np.matmul(A.T, R2, out=flat.grads[-1])  # dJ/dxi_L = 2 A^T R
+                problem._trainer_backward(net, cache, dA, flat.grads[:-1], scratch)
+                if not flat.step(opt):
+                    raise DivergenceError("GD", t + 1, float("nan"))
+    finally:
+        flat.release()
     return rec.hist.finalize()
