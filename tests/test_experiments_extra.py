@@ -21,7 +21,7 @@ ROW_KEYS = {"case", "metric", "value", "paper", "_spread", "_note"}
 def _expected_rows(name, cfg):
     """How many rows each experiment's report gives for a configuration."""
     if name == "resnet-depth":
-        return len(cfg["depths"]) * 2 * 4
+        return len(cfg["depths"]) * 2 * 6
     if name == "conditioning":
         shown = [L for L in cfg["depths"] if L in (1, 8, 32, 128) or L == cfg["depths"][-1]]
         hshown = [L for L in cfg["hull_depths"] if L in (0, 8, 32, 128) or L == cfg["hull_depths"][-1]]

@@ -110,7 +110,9 @@ def _eig_task(width, scheme, depths, samples, seed, run):
     r = [_ratios(imgs[L]) for L in depths]
     return {"width": width, "scheme": scheme, "run": run,
             "second": [a for a, _ in r], "largest": [b for _, b in r],
-            "extent": [extent(imgs[L]) for L in depths]}
+            "extent": [extent(imgs[L]) for L in depths],
+            # coordinates of h_L that are zero on every sample (dead neurons of the first, plain layer)
+            "zero_coords": [int(np.sum(np.all(imgs[L] == 0.0, axis=0))) for L in depths]}
 
 
 def _hull_task(arch, scheme, depths, grid, seed, run):
@@ -230,6 +232,15 @@ def _observations(results):
                      + ", ".join(f"{LABEL[s]} {m1[s]:.3g} / {m[s]:.3g}" for s in SCHEMES)
                      + (" -- Box is the best conditioned at L = %d." % L if box_best else
                         " -- Box is **not** the best conditioned at L = %d." % L))
+    if depths[0] == 1 and len(depths) > 1:
+        def z(w, s, j):
+            return med([r for r in results["eig"] if r["width"] == w and r["scheme"] == s], "zero_coords", j)
+        lines.append("- Median number of coordinates of h_L that vanish on every sample (dead zero-bias neurons "
+                     f"make lambda_d = 0), at L = 1 / L = {depths[1]}: "
+                     + "; ".join(f"w = {w}: " + ", ".join(f"{LABEL[s]} {z(w, s, 0):g} / {z(w, s, 1):g}"
+                                                          for s in SCHEMES) for w in widths)
+                     + ". A residual block adds a function of the other coordinates to a dead one, which is why the "
+                       "Glorot/He ratios first fall with depth before they grow.")
     for arch in ("resnet", "plain"):
         parts = []
         for s in SCHEMES:
@@ -240,6 +251,12 @@ def _observations(results):
             parts.append(f"{LABEL[s]} area {a:.3g} (area/H^2 {ar:.3g})"
                          + (f", median area exactly 0 from L = {zero[0]}" if zero else ""))
         lines.append(f"- hull of the width-2 {arch} image at L = {hd[-1]}: " + "; ".join(parts) + ".")
+    pb = [r for r in results["hull"] if r["arch"] == "plain" and r["scheme"] == "box"]
+    pz = [Ld for j, Ld in enumerate(hd) if med(pb, "area", j) == 0.0]
+    if pz:
+        lines.append(f"- **Plain Box networks of width 2 collapse too**: their median hull area is 0 from L = {pz[0]} "
+                     f"(median extent H there {med(pb, 'extent', hd.index(pz[0])):.3g}), although every Box layer maps "
+                     "the box into the box; Fig. 6 (extent H only) does not show this.")
     lines.append("SPEC quotes no values for Fig. 8; the paper's point is that Box ResNets keep the image of the "
                  "box well conditioned with depth while Glorot/He ResNets do not. "
                  + ("Our ratios agree at the deepest L for every width." if box_best_all else

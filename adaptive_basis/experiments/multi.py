@@ -101,10 +101,10 @@ def report(results, out_dir):
                  f"(median, min-max over {cfg['runs']} runs)")
     pngs.append(save(fig, out_dir / "fig11_multi.png"))
 
-    # the fitted functions of the median run of every (activation, method)
+    # the pointwise errors of the median run of every (activation, method)
     x = grid_1d(cfg["points"])[:, 0]
     Y = legendre_targets(x, N_FUNCTIONS)
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True, sharey=True, layout="constrained")
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True, layout="constrained")
     colors = plt.get_cmap("tab10")
     for i, a in enumerate(ACTIVATIONS):
         for j, m in enumerate(METHODS):
@@ -114,16 +114,18 @@ def report(results, out_dir):
                 ax.set_title(f"{a} {m.upper()}: every run diverged", fontsize=9)
                 continue
             r = sorted(ok, key=lambda r: r["final_loss"])[(len(ok) - 1) // 2]
-            P = np.asarray(r["pred"])
+            E = np.asarray(r["pred"]) - Y
             for k in range(N_FUNCTIONS):
-                ax.plot(x, Y[:, k], color=colors(k), lw=2.2, alpha=0.35)
-                ax.plot(x, P[:, k], color=colors(k), lw=1, label=f"P_{k}")
+                ax.plot(x, E[:, k], color=colors(k), lw=1, label=f"P_{k} (RMS {r['rms_per_function'][k]:.1e})")
+            ax.axhline(0.0, color="0.5", lw=0.6)
             ax.set_title(f"{a} {m.upper()} (run {r['run']}, J = {r['final_loss']:.2e})", fontsize=9)
+            ax.legend(fontsize=6, ncol=2)
             if i == 1:
                 ax.set_xlabel("x")
-    axes[0, 0].legend(fontsize=7, ncol=3)
-    fig.suptitle("Fig. 11: fits of the median run (thin) over the targets (thick, pale)")
-    pngs.append(save(fig, out_dir / "fig11_multi_fits.png"))
+            if j == 0:
+                ax.set_ylabel("NN(x) - u(x)")
+    fig.suptitle(f"Fig. 11: pointwise error of each of the 6 outputs after {cfg['steps']} steps, median run")
+    pngs.append(save(fig, out_dir / "fig11_multi_errors.png"))
     return rows, _observations(med, cfg), pngs
 
 
