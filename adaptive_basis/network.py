@@ -363,7 +363,7 @@ class Network:
             else:
                 dz = dh * act.df(cache.z[l])
             out[2 * l] = np.matmul(dz.T, cache.h_in[l], out=out[2 * l])
-            out[2 * l + 1] = np.sum(dz, axis=0, out=out[2 * l + 1])
+            out[2 * l + 1] = np.add.reduce(dz, axis=0, out=out[2 * l + 1])  # = dz.sum(axis=0)
             if l > 0:
                 # two alternating buffers: dh of layer l must survive while dh of layer l-1 is formed
                 dh_in = np.matmul(dz, self.W[l], out=_scratch(scratch, ("dh", l % 2, self.widths[l - 1]),

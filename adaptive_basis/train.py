@@ -107,7 +107,7 @@ def _residual_loss(A, xi, rhs, terms):
     # overflow here is reported by the caller as a DivergenceError naming the iteration
     with np.errstate(over="ignore", invalid="ignore"):
         R = A @ xi - rhs
-        loss = float(np.sum(R * R))
+        loss = float(np.add.reduce(R * R, axis=None))  # np.sum without its Python wrapper
         if len(terms) == 1 and terms[0][1] == slice(0, R.shape[0]):  # one term: the same sum
             return R, loss, {terms[0][0]: loss}
         per_term = {name: float(np.sum(R[sl] * R[sl])) for name, sl in terms}
