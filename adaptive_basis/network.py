@@ -285,7 +285,11 @@ class Network:
         cache = ForwardCache([], [], [])
         for l, (W, b) in enumerate(zip(self.W, self.b)):
             shape = (N, W.shape[0])
-            z = np.matmul(h, W.T, out=_scratch(scratch, ("z", l), shape))
+            # W^T copied to a contiguous array: OpenBLAS is faster on it than on the transposed
+            # view (about 30% for 32 x 32 weights) and gives the same bits
+            WT = _scratch(scratch, ("WT", l), W.shape[::-1])
+            np.copyto(WT, W.T)
+            z = np.matmul(h, WT, out=_scratch(scratch, ("z", l), shape))
             z += b
             a = sigma(z, out=_scratch(scratch, ("a", l), shape)) if into else sigma(z)
             cache.h_in.append(h)
@@ -363,7 +367,9 @@ class Network:
             else:
                 dz = dh * act.df(cache.z[l])
             out[2 * l] = np.matmul(dz.T, cache.h_in[l], out=out[2 * l])
-            out[2 * l + 1] = np.add.reduce(dz, axis=0, out=out[2 * l + 1])  # = dz.sum(axis=0)
+            # db = dz.sum(axis=0). (A BLAS product ones @ dz is faster but rounds differently, and
+            # LSGD on a rank-deficient basis amplifies last-bit differences: we keep the numbers.)
+            out[2 * l + 1] = np.add.reduce(dz, axis=0, out=out[2 * l + 1])
             if l > 0:
                 # two alternating buffers: dh of layer l must survive while dh of layer l-1 is formed
                 dh_in = np.matmul(dz, self.W[l], out=_scratch(scratch, ("dh", l % 2, self.widths[l - 1]),
