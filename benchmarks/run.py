@@ -8,13 +8,13 @@
 Measures, over a grid of (points N, width, depth, plain/ResNet, ReLU/tanh):
 
 * the time of one GD iteration and of one LSGD iteration *as the trainers do them*:
-  each is timed by running ``train_gd`` / ``train_lsgd`` for 1 and for 1 + S
-  iterations on copies of the same network and taking the difference divided by S,
-  which cancels the set-up and the diagnostics recorded at the first and the last
-  iteration. CPU time of the process (``time.process_time``) is the primary number:
-  with one BLAS thread it does not count the time the scheduler gives to the other
-  processes of a shared machine. The trainers' own wall-clock per-iteration times
-  (``np.diff(History.time)``) are reported beside it.
+  ``train_gd`` / ``train_lsgd`` run S + 2 iterations with a ``progress`` callback that
+  reads the clocks after each iteration; the intervals between iterations 1 and S + 1
+  hold nothing but plain iterations (the set-up, the first iteration, which allocates
+  the arrays reused later, and the diagnostics recorded at the first and the last
+  iteration fall outside). CPU time of the process (``time.process_time``) is the
+  primary number: with one BLAS thread it does not count the time the scheduler gives
+  to the other processes of a shared machine; wall-clock time is reported beside it.
 * the same GD step in PyTorch (CPU, float64, same data, same initial weights, same
   loss, Adam with the same hyper-parameters, ``loss.item()`` read every step as
   ``train_gd`` records J) when ``torch`` can be imported, with the ratio; the loss
@@ -67,14 +67,23 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=1,
                    help="BLAS/OpenMP threads for NumPy and PyTorch alike (default 1)")
     p.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
+    p.add_argument("--methods", type=_strs, default=["gd", "lsgd", "lsgd_gelsy"],
+                   help="trainer timings: gd, lsgd (default driver gelsd), lsgd_gelsy (default: all three)")
     p.add_argument("--torch-adam", type=_strs,
                    help="PyTorch Adam variants to time, the fastest counts: 'default' (for-loop), "
                         "'foreach', 'fused'; default 'default,fused' (quick: 'default')")
     p.add_argument("--skip", type=_strs, default=[], help="sections to skip: steps,ls,memory")
     p.add_argument("--engine", default=ROOT, help="directory holding the adaptive_basis package to time")
+    p.add_argument("--label", help="name of the engine in the report (default: its git revision)")
     p.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "RESULTS.md"))
     p.add_argument("--json", help="also write the raw results to this JSON file")
     p.add_argument("--compare", help="JSON of an earlier run (e.g. another --engine): before/after table")
+    p.add_argument("--render", help="measure nothing: rewrite --out from the JSON of an earlier run (--json)")
+    p.add_argument("--baseline", help="directory of another adaptive_basis (e.g. an older commit exported with "
+                   "git archive): its GD and LSGD iterations are timed too, in a worker process, interleaved "
+                   "with this engine's repeats, for a before/after table")
+    p.add_argument("--baseline-label", help="name of the --baseline engine in the report")
+    p.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # the --baseline worker
     args = p.parse_args(argv)
     quick = args.quick
     defaults = {"points": [256, 4096] if quick else [256, 2048, 16384],
@@ -122,6 +131,9 @@ LR = {"gd": 5e-4, "lsgd": 5e-3}  # the paper's Fig. 3 rates (irrelevant to the c
 TARGETS = {"paper_vs_torch": 0.5, "large_vs_torch": 1.0, "lsgd_over_gd": 1.3}
 
 
+ARGV_TEXT = "python " + " ".join(sys.argv)
+
+
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
@@ -164,6 +176,8 @@ def machine_info(threads):
     except (OSError, subprocess.SubprocessError):
         info["engine_rev"] = "?"
     info["engine_path"] = os.path.dirname(ab.__file__)
+    if ARGS.label:
+        info["engine_rev"] = ARGS.label
     return info
 
 
@@ -187,18 +201,34 @@ def med(values):
 
 
 # ------------------------------------------------------------------ trainers
-def trainer_run(method, net0, problem, steps, driver=None):
+def time_trainer(method, net0, problem, S, driver=None):
+    """Per-iteration (cpu, wall) seconds of ``train_gd`` / ``train_lsgd``.
+
+    The trainer runs S + 2 iterations with a progress callback, which it calls after
+    iteration t (and after that iteration's diagnostics) for every t when S + 2 < 20,
+    else every (S + 2) // 10 iterations. The clock readings of the callback between
+    t = 1 and t = S + 1 enclose only plain iterations: the first one (which allocates
+    the reused arrays) and the diagnostics of the first and last iterations fall
+    outside. Returns the medians over those intervals of the time per iteration.
+    """
     train = train_gd if method == "gd" else train_lsgd
     kwargs = {"driver": driver} if driver else {}
-    net = net0.copy()
-    return cpu_wall(lambda: train(net, problem, steps, LR[method], record_every=steps, **kwargs))
+    steps = S + 2
+    every = max(1, steps // 10)
+    marks = []
 
+    def progress(_msg):
+        marks.append((time.process_time(), time.perf_counter()))
 
-def time_trainer(method, net0, problem, S, driver=None):
-    """Per-iteration (cpu, wall) seconds: runs of 1 and 1 + S iterations, differenced."""
-    c1, w1, _ = trainer_run(method, net0, problem, 1, driver)
-    cS, wS, hist = trainer_run(method, net0, problem, 1 + S, driver)
-    return (cS - c1) / S, (wS - w1) / S, float(np.median(np.diff(hist.time)[1:]))
+    train(net0.copy(), problem, steps, LR[method], record_every=steps, progress=progress, **kwargs)
+    ts = list(range(0, steps + 1, every)) + ([steps] if steps % every else [])
+    assert len(ts) == len(marks), (ts, len(marks))
+    cpu, wall = [], []
+    for (ta, (ca, wa)), (tb, (cb, wb)) in zip(zip(ts, marks), zip(ts[1:], marks[1:])):
+        if ta >= 1 and tb <= steps - 1:
+            cpu.append((cb - ca) / (tb - ta))
+            wall.append((wb - wa) / (tb - ta))
+    return med(cpu), med(wall)
 
 
 # ------------------------------------------------------------------ PyTorch
@@ -238,10 +268,15 @@ class TorchGD:
 
 
 def time_torch(net0, problem, S, variant):
+    """Per-step (cpu, wall) seconds of :class:`TorchGD`: medians over S steps after a warm-up step."""
     model = TorchGD(net0, problem, variant)
     model.step()  # warm-up: allocations, optimizer state
-    c, w, _ = cpu_wall(lambda: [model.step() for _ in range(S)])
-    return c / S, w / S
+    cpu, wall = [], []
+    for _ in range(S):
+        c, w, _ = cpu_wall(model.step)
+        cpu.append(c)
+        wall.append(w)
+    return med(cpu), med(wall)
 
 
 def torch_agreement(net0, problem, k=4):
@@ -324,25 +359,24 @@ def peak_memory(method, net0, problem):
 
 
 # ------------------------------------------------------------------ the grid
-def bench_config(N, width, depth, arch, act, args):
+def bench_config(N, width, depth, arch, act, args, baseline=None):
     net0, problem = make_case(N, width, depth, arch, act, args.init)
     # size S from one probe so that a timed run lasts about args.seconds
     probe = train_gd(net0.copy(), problem, 2, LR["gd"], record_every=2)
     t_step = max(float(np.min(np.diff(probe.time))), 1e-6)
     S = int(min(200, max(2, args.seconds / t_step)))
     res = {"N": N, "width": width, "depth": depth, "arch": arch, "act": act, "S": S}
-    series = {k: [] for k in ("gd", "lsgd", "lsgd_gelsy")}
+    series = {k: [] for k in args.methods}
     walls = {k: [] for k in series}
-    hist_walls = {k: [] for k in series}
+    base = {"gd": [], "lsgd": []}
     torch_runs = {v: [] for v in (args.torch_adam if torch is not None and not args.no_torch else [])}
     torch_walls = {v: [] for v in torch_runs}
     for _ in range(args.repeats):  # methods interleaved, so that load changes hit all of them
-        for key, (method, driver) in {"gd": ("gd", None), "lsgd": ("lsgd", None),
-                                      "lsgd_gelsy": ("lsgd", "gelsy")}.items():
-            c, w, hw = time_trainer(method, net0, problem, S, driver)
+        for key in series:
+            method, driver = {"gd": ("gd", None), "lsgd": ("lsgd", None), "lsgd_gelsy": ("lsgd", "gelsy")}[key]
+            c, w = time_trainer(method, net0, problem, S, driver)
             series[key].append(c)
             walls[key].append(w)
-            hist_walls[key].append(hw)
         for variant in torch_runs:
             try:
                 c, w = time_torch(net0, problem, S, variant)
@@ -351,9 +385,16 @@ def bench_config(N, width, depth, arch, act, args):
                 c = w = float("nan")
             torch_runs[variant].append(c)
             torch_walls[variant].append(w)
+        if baseline is not None:
+            ans = baseline.ask({"config": [N, width, depth, arch, act], "S": S})
+            for key in base:
+                base[key].append(ans[key])
     for key in series:
         res[key] = med(series[key])
-        res[key + "_wall"] = med(hist_walls[key])
+        res[key + "_wall"] = med(walls[key])
+    if baseline is not None:
+        for key in base:
+            res["base_" + key] = med(base[key])
     if torch_runs:
         per_variant = {v: med(c) for v, c in torch_runs.items()}
         best = min(per_variant, key=lambda v: per_variant[v] if math.isfinite(per_variant[v]) else math.inf)
@@ -364,8 +405,48 @@ def bench_config(N, width, depth, arch, act, args):
     return res
 
 
+class Baseline:
+    """A worker process (this script with --serve) that times another engine on request."""
+
+    def __init__(self, args):
+        cmd = [sys.executable, os.path.abspath(__file__), "--serve", "--engine", args.baseline,
+               "--threads", str(args.threads), "--init", args.init]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.label = args.baseline_label or self.ask({"info": True})["engine_rev"]
+
+    def ask(self, request):
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the --baseline worker died")
+        return json.loads(line)
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def serve(args):
+    """Worker loop of --baseline: one JSON request per line on stdin, one JSON answer per line."""
+    for line in sys.stdin:
+        req = json.loads(line)
+        if req.get("info"):
+            ans = {"engine_rev": machine_info(args.threads)["engine_rev"]}
+        else:
+            N, w, L, arch, act = req["config"]
+            net0, problem = make_case(N, w, L, arch, act, args.init)
+            ans = {}
+            for key in ("gd", "lsgd"):
+                ans[key], ans[key + "_wall"] = time_trainer(key, net0, problem, req["S"])
+        print(json.dumps(ans), flush=True)
+
+
 def run_grid(args):
     results = []
+    baseline = Baseline(args) if args.baseline else None
+    if baseline:
+        args.baseline_label = baseline.label
     configs = [(N, w, L, arch, act) for N in args.points for w in args.widths for L in args.depths
                for arch in args.archs for act in args.activations]
     if args.quick:  # the paper's sizes in every variant, one larger size, depth scaling
@@ -373,11 +454,14 @@ def run_grid(args):
                    or (c[0] == 4096 and c[1] == 256 and c[2] == 4 and c[3] == "plain" and c[4] == "relu")]
     for i, (N, w, L, arch, act) in enumerate(configs, 1):
         tic = time.perf_counter()
-        results.append(bench_config(N, w, L, arch, act, args))
+        results.append(bench_config(N, w, L, arch, act, args, baseline))
         r = results[-1]
-        log(f"[{i}/{len(configs)}] N={N} w={w} L={L} {arch} {act}: GD {r['gd'] * 1e3:.3f} ms, "
-            f"LSGD {r['lsgd'] * 1e3:.3f} ms" + (f", torch {r['torch'] * 1e3:.3f} ms" if "torch" in r else "")
+        log(f"[{i}/{len(configs)}] N={N} w={w} L={L} {arch} {act}: "
+            + ", ".join(f"{k} {r[k] * 1e3:.3f} ms" for k in ("gd", "lsgd", "lsgd_gelsy", "torch") if k in r)
+            + (f"; before: GD {r['base_gd'] * 1e3:.3f} ms, LSGD {r['base_lsgd'] * 1e3:.3f} ms" if baseline else "")
             + f"  ({time.perf_counter() - tic:.0f} s)")
+    if baseline:
+        baseline.close()
     return results
 
 
@@ -435,6 +519,12 @@ def scaling(grid):
     return rows
 
 
+def ratio(r, a, b):
+    """r[a] / r[b], NaN when either was not measured."""
+    x, y = r.get(a, math.nan), r.get(b, math.nan)
+    return x / y if math.isfinite(x) and math.isfinite(y) and y > 0 else math.nan
+
+
 def fmt_ms(sec):
     if sec is None or not math.isfinite(sec):
         return "n/a"
@@ -443,6 +533,8 @@ def fmt_ms(sec):
 
 
 def fmt(x, spec=".2f"):
+    if isinstance(x, float) and math.isinf(x):
+        return "inf"
     return "n/a" if x is None or not (isinstance(x, (int, float)) and math.isfinite(x)) else format(x, spec)
 
 
@@ -453,28 +545,30 @@ def name_of(r):
 def targets(grid):
     """The verdicts of issue 5's targets, with the numbers."""
     out = []
-    paper = [r for r in grid if r["N"] == 256 and r["width"] == 32 and 4 <= r["depth"] <= 16 and "torch" in r]
+    paper = [r for r in grid if r["N"] == 256 and r["width"] == 32 and 4 <= r["depth"] <= 16
+             and "torch" in r and "gd" in r]
     if paper:
         worst = max(paper, key=lambda r: r["gd"] / r["torch"])
-        ratio = worst["gd"] / worst["torch"]
+        q = worst["gd"] / worst["torch"]
         out.append(("GD step at the paper's sizes (N=256, w=32, depth 4-16) <= 0.5 x PyTorch",
-                    f"worst ratio {ratio:.2f} ({name_of(worst)}); all: "
-                    + ", ".join(f"{r['gd'] / r['torch']:.2f}" for r in paper), ratio <= TARGETS["paper_vs_torch"]))
-    large = [r for r in grid if r["N"] == 16384 and r["width"] == 256 and "torch" in r]
+                    f"worst ratio {q:.2f} ({name_of(worst)}); all: "
+                    + ", ".join(f"{r['gd'] / r['torch']:.2f}" for r in paper), q <= TARGETS["paper_vs_torch"]))
+    large = [r for r in grid if r["N"] == 16384 and r["width"] == 256 and "torch" in r and "gd" in r]
     if large:
         worst = max(large, key=lambda r: r["gd"] / r["torch"])
-        ratio = worst["gd"] / worst["torch"]
+        q = worst["gd"] / worst["torch"]
         out.append(("GD step at N=16384, w=256 no slower than PyTorch",
-                    f"worst ratio {ratio:.2f} ({name_of(worst)}); all: "
-                    + ", ".join(f"{r['gd'] / r['torch']:.2f}" for r in large), ratio <= TARGETS["large_vs_torch"]))
-    if grid:
-        ratios = [r["lsgd"] / r["gd"] for r in grid]
-        bad = [r for r in grid if r["lsgd"] / r["gd"] > TARGETS["lsgd_over_gd"]]
-        gy = [r["lsgd_gelsy"] / r["gd"] for r in grid]
-        out.append(("LSGD / GD per iteration <= 1.3 (default driver gelsd)",
-                    f"median {np.median(ratios):.2f}, range {min(ratios):.2f}-{max(ratios):.2f}; above 1.3 in "
-                    f"{len(bad)} of {len(grid)} configurations; with driver='gelsy': median {np.median(gy):.2f}, "
-                    f"range {min(gy):.2f}-{max(gy):.2f}", not bad))
+                    f"worst ratio {q:.2f} ({name_of(worst)}); all: "
+                    + ", ".join(f"{r['gd'] / r['torch']:.2f}" for r in large), q <= TARGETS["large_vs_torch"]))
+    ratios = [ratio(r, "lsgd", "gd") for r in grid if math.isfinite(ratio(r, "lsgd", "gd"))]
+    if ratios:
+        bad = [x for x in ratios if x > TARGETS["lsgd_over_gd"]]
+        text = (f"median {np.median(ratios):.2f}, range {min(ratios):.2f}-{max(ratios):.2f}; above 1.3 in "
+                f"{len(bad)} of {len(ratios)} configurations")
+        gy = [ratio(r, "lsgd_gelsy", "gd") for r in grid if math.isfinite(ratio(r, "lsgd_gelsy", "gd"))]
+        if gy:
+            text += f"; with driver='gelsy': median {np.median(gy):.2f}, range {min(gy):.2f}-{max(gy):.2f}"
+        out.append(("LSGD / GD per iteration <= 1.3 (default driver gelsd)", text, not bad))
     return out
 
 
@@ -483,7 +577,7 @@ def write_markdown(path, info, grid, ls, mem, scal, compare, args, load_before, 
     w = L.append
     w("# Benchmarks: speed and memory of the engine\n")
     w(f"Generated by `python benchmarks/run.py{' --quick' if args.quick else ''}` "
-      f"(full command: `{' '.join(sys.argv)}`), {info['date']}, in {elapsed / 60:.1f} min. "
+      f"(full command: `{ARGV_TEXT}`), {info['date']}, in {elapsed / 60:.1f} min. "
       "Do not edit by hand: rerun the script.\n")
     w("## Machine and libraries\n")
     w(f"* CPU: {info['cpu']}, {info['cores']} cores ({info['platform']})")
@@ -510,20 +604,21 @@ def write_markdown(path, info, grid, ls, mem, scal, compare, args, load_before, 
             w(f"| {name} | {text} | {'yes' if ok else '**no**'} |")
         w("")
         w("## Time per iteration\n")
-        w("CPU ms per iteration (median over repeats; each repeat differences trainer runs of 1 and 1 + S "
-          "iterations). `LSGD/GD`: default driver gelsd; `(gelsy)`: `train_lsgd(..., driver='gelsy')`. "
-          "`torch`: PyTorch GD step, fastest Adam variant of those timed (named). `wall`: median per-iteration "
-          "wall time from `History.time` (GD) and of the PyTorch loop, for reference. `agree`: largest relative "
+        w("CPU ms per iteration (median over repeats of the median over S iterations of a trainer run, "
+          "timed between iterations by the trainer's progress callback). `LSGD/GD`: default driver gelsd; `(gelsy)`: `train_lsgd(..., driver='gelsy')`. "
+          "`torch`: PyTorch GD step, fastest Adam variant of those timed (named). `wall`: the same medians in "
+          "wall-clock time (GD, PyTorch), for reference. `agree`: largest relative "
           "difference of the first 4 losses of `train_gd` and the PyTorch loop (the same computation).\n")
         w("| N | width | depth | arch | act | S | GD | LSGD | LSGD/GD | (gelsy) | torch | GD/torch | "
           "GD wall | torch wall | agree |")
         w("|" + "---|" * 15)
         for r in grid:
             tr = r.get("torch")
-            w(f"| {name_of(r)} | {r['S']} | {fmt_ms(r['gd'])} | {fmt_ms(r['lsgd'])} | "
-              f"{fmt(r['lsgd'] / r['gd'])} | {fmt(r['lsgd_gelsy'] / r['gd'])} | "
-              + (f"{fmt_ms(tr)} ({r['torch_variant']}) | **{fmt(r['gd'] / tr)}** | " if tr else "n/a | n/a | ")
-              + f"{fmt_ms(r['gd_wall'])} | {fmt_ms(r.get('torch_wall'))} | "
+            w(f"| {name_of(r)} | {r['S']} | {fmt_ms(r.get('gd'))} | {fmt_ms(r.get('lsgd'))} | "
+              f"{fmt(ratio(r, 'lsgd', 'gd'))} | {fmt(ratio(r, 'lsgd_gelsy', 'gd'))} | "
+              + (f"{fmt_ms(tr)} ({r['torch_variant']}) | **{fmt(ratio(r, 'gd', 'torch'))}** | " if tr
+                 else "n/a | n/a | ")
+              + f"{fmt_ms(r.get('gd_wall'))} | {fmt_ms(r.get('torch_wall'))} | "
               + (f"{r['torch_agreement']:.0e} |" if "torch_agreement" in r else "n/a |"))
         w("")
     if scal:
@@ -565,6 +660,22 @@ def write_markdown(path, info, grid, ls, mem, scal, compare, args, load_before, 
             w(f"| {name_of(r)} | {r['gd'] / 1e6:.2f} | {r['gd'] / unit:.2f} | {r['lsgd'] / 1e6:.2f} | "
               f"{r['lsgd'] / unit:.2f} |")
         w("")
+    inrun = [r for r in grid if "base_gd" in r]
+    if inrun:
+        w("## Before / after (same run, interleaved)\n")
+        w(f"Before: the engine `{args.baseline_label}`, timed in a worker process between this engine's repeats "
+          "(same S, same clocks); after: this engine. CPU ms per iteration, medians over repeats.\n")
+        w("| N | width | depth | arch | act | GD before | GD after | speed-up | LSGD before | LSGD after | "
+          "speed-up |")
+        w("|" + "---|" * 11)
+        for r in inrun:
+            w(f"| {name_of(r)} | {fmt_ms(r['base_gd'])} | {fmt_ms(r.get('gd'))} | "
+              f"{fmt(ratio(r, 'base_gd', 'gd'), '.1f')}x | {fmt_ms(r['base_lsgd'])} | {fmt_ms(r.get('lsgd'))} | "
+              f"{fmt(ratio(r, 'base_lsgd', 'lsgd'), '.1f')}x |")
+        gd_up = [ratio(r, "base_gd", "gd") for r in inrun]
+        ls_up = [ratio(r, "base_lsgd", "lsgd") for r in inrun]
+        w(f"\nSpeed-up GD: median {np.nanmedian(gd_up):.1f}x (range {np.nanmin(gd_up):.1f}-{np.nanmax(gd_up):.1f}x); "
+          f"LSGD: median {np.nanmedian(ls_up):.1f}x (range {np.nanmin(ls_up):.1f}-{np.nanmax(ls_up):.1f}x).\n")
     if compare:
         old = {(r["N"], r["width"], r["depth"], r["arch"], r["act"]): r for r in compare.get("grid", [])}
         rows = [(r, old.get((r["N"], r["width"], r["depth"], r["arch"], r["act"]))) for r in grid]
@@ -578,8 +689,10 @@ def write_markdown(path, info, grid, ls, mem, scal, compare, args, load_before, 
               "speed-up |")
             w("|" + "---|" * 11)
             for r, o in rows:
-                w(f"| {name_of(r)} | {fmt_ms(o['gd'])} | {fmt_ms(r['gd'])} | {fmt(o['gd'] / r['gd'], '.1f')}x | "
-                  f"{fmt_ms(o['lsgd'])} | {fmt_ms(r['lsgd'])} | {fmt(o['lsgd'] / r['lsgd'], '.1f')}x |")
+                w(f"| {name_of(r)} | {fmt_ms(o.get('gd'))} | {fmt_ms(r.get('gd'))} | "
+                  f"{fmt(o.get('gd', math.nan) / r.get('gd', math.nan), '.1f')}x | "
+                  f"{fmt_ms(o.get('lsgd'))} | {fmt_ms(r.get('lsgd'))} | "
+                  f"{fmt(o.get('lsgd', math.nan) / r.get('lsgd', math.nan), '.1f')}x |")
             w("")
     notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "NOTES.md")
     if os.path.exists(notes) and os.path.abspath(path) == os.path.join(ROOT, "benchmarks", "RESULTS.md"):
@@ -589,7 +702,27 @@ def write_markdown(path, info, grid, ls, mem, scal, compare, args, load_before, 
         fh.write("\n".join(L) + "\n")
 
 
+def render(args):
+    """Rewrite the report from saved results (e.g. after editing NOTES.md)."""
+    with open(args.render) as fh:
+        saved = json.load(fh)
+    compare = None
+    if args.compare:
+        with open(args.compare) as fh:
+            compare = json.load(fh)
+    old = argparse.Namespace(**saved["args"])
+    global ARGV_TEXT
+    ARGV_TEXT = saved.get("argv", ARGV_TEXT)
+    write_markdown(args.out, saved["machine"], saved["grid"], saved["ls"], saved["memory"], saved["scaling"],
+                   compare, old, saved["load_before"], saved["load_after"], saved.get("elapsed", float("nan")))
+    print(f"wrote {args.out} from {args.render}")
+
+
 def main(args):
+    if args.serve:
+        return serve(args)
+    if args.render:
+        return render(args)
     tic = time.perf_counter()
     load_before = os.getloadavg()
     info = machine_info(args.threads)
@@ -609,7 +742,8 @@ def main(args):
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"machine": info, "load_before": load_before, "load_after": load_after, "grid": grid,
-                       "ls": ls, "memory": mem, "scaling": scal, "args": vars(args)}, fh, indent=1, default=str)
+                       "ls": ls, "memory": mem, "scaling": scal, "args": vars(args), "argv": ARGV_TEXT,
+                       "elapsed": elapsed}, fh, indent=1, default=str)
     for name, text, ok in targets(grid):
         print(f"{'met   ' if ok else 'MISSED'} {name}: {text}")
     print(f"wrote {args.out} ({elapsed / 60:.1f} min)")
