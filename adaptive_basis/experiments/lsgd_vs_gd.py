@@ -105,8 +105,8 @@ How this compares with the paper's Fig. 3 (as SPEC quotes it):
   tanh basis already fits sin(2 pi x) on the 256 points to J ~ 1e-18 or below (the basis has
   condition numbers around 1e12-1e16 and the minimum-norm solve keeps singular values down to
   max(M, n) eps s_max), and the Adam steps at lr 5e-3 then move J *up*, to 1e-12 (plain) and
-  1e-17 (ResNet) in the median, with a wide spread over runs. We have not found the setting
-  (bias initialization, LS truncation, float precision) that makes the paper's initial LS fit
+  1e-17 (ResNet) in the median, with a wide spread over runs. We did not investigate which
+  setting (bias initialization, LS truncation, float precision) makes the paper's initial LS fit
   worse than ours; SPEC does not give one, and we did not tune for it.
 * **ReLU**: our LSGD plateaus at J ~ 5e-4, matching the paper's ~10^-3.3, but our GD baseline
   (Adam, lr 5e-4, on every parameter) reaches ~1e-5, three orders of magnitude below the paper's

@@ -34,9 +34,9 @@ PROFILES = {
     "quick": {"widths": [4, 16], "depth": 2, "steps": 60, "runs": 1, "grid": {1: 32, 2: 8},
               "note": "smoke test: widths 4, 16, 60 steps, 1 run, coarse grids. No paper counterpart "
                       "(extension)."},
-    "default": {"widths": [2, 4, 8, 16, 32], "depth": 2, "steps": 2000, "runs": 3, "grid": GRID,
-                "note": "extension beyond the paper (no paper values): widths 2-32, depth 2, 2000 steps, "
-                        "3 runs per case; 1D: 64 points, 2D: 24x24 grid."},
+    "default": {"widths": [2, 8, 32], "depth": 2, "steps": 1000, "runs": 2, "grid": GRID,
+                "note": "extension beyond the paper (no paper values): widths 2, 8, 32, depth 2, 1000 steps, "
+                        "2 runs per case; 1D: 64 points, 2D: 24x24 grid."},
     "full": {"widths": [2, 4, 8, 16, 32, 64], "depth": 2, "steps": 10_000, "runs": 8, "grid": GRID,
              "note": "extension beyond the paper (no paper setting): widths 2-64, depth 2, 1e4 steps, 8 runs "
                      "per case; 1D: 64 points, 2D: 24x24 grid."},
