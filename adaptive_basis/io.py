@@ -88,13 +88,22 @@ def save_network(net, path) -> None:
 
 def _read(path) -> dict:
     try:
-        z = np.load(path, allow_pickle=False)
+        f = open(path, "rb")  # we own the handle, so it is closed whatever np.load makes of the bytes
     except FileNotFoundError:
         raise
-    except (OSError, ValueError, EOFError, NotImplementedError, zipfile.BadZipFile) as err:
+    except OSError as err:
         raise ValueError(f"{path}: not a readable adaptive_basis network file ({err})") from None
-    if not isinstance(z, np.lib.npyio.NpzFile):
-        raise ValueError(f"{path}: not an adaptive_basis network file (a single .npy array, not an .npz archive)")
+    with f:
+        try:
+            z = np.load(f, allow_pickle=False)
+        except (OSError, ValueError, EOFError, NotImplementedError, zipfile.BadZipFile) as err:
+            raise ValueError(f"{path}: not a readable adaptive_basis network file ({err})") from None
+        if not isinstance(z, np.lib.npyio.NpzFile):
+            raise ValueError(f"{path}: not an adaptive_basis network file (a single .npy array, not an .npz archive)")
+        return _members(z, path)
+
+
+def _members(z, path) -> dict:
     with z:
         try:
             # numpy reads a member without reaching its end, so zip's CRC check would not run:

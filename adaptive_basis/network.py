@@ -95,7 +95,7 @@ class Network:
         :func:`adaptive_basis.init.head_init` (PyTorch's ``nn.Linear`` default);
         LSGD overwrites it by its first least-squares solve.
     rng : numpy.random.Generator or int
-        Source of every random draw; one child generator is spawned per layer and
+        Required unless ``params`` is given (there is no unseeded default). Source of every random draw; one child generator is spawned per layer and
         one for the head, so layer ``l`` draws the same numbers whatever the depth.
     output_bias : bool
         Append the constant basis function (paper eq. 3 has none; default False).

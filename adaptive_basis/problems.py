@@ -73,7 +73,11 @@ class Problem:
 
 
 def error_metrics(pred, ref) -> dict:
-    """Relative L2 error ``|pred - ref| / |ref|`` and RMS error over all entries."""
+    """Relative L2 error ``|pred - ref| / |ref|`` and RMS error over all entries.
+
+    The relative error is NaN when the reference is identically zero (it is not
+    defined); the RMS error is always finite.
+    """
     diff = pred - ref
     nref = np.linalg.norm(ref)
     rel = float(np.linalg.norm(diff) / nref) if nref > 0 else float("nan")

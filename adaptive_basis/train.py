@@ -53,8 +53,9 @@ class DivergenceError(FloatingPointError):
     """The loss became non-finite during training."""
 
     def __init__(self, method, iteration, loss):
-        super().__init__(f"{method}: loss became non-finite ({loss}) at iteration {iteration}; "
-                         f"try a smaller learning rate")
+        hint = ("before any step: check the scale of the data and of the initial network" if iteration == 0
+                else "try a smaller learning rate")
+        super().__init__(f"{method}: loss became non-finite ({loss}) at iteration {iteration}; {hint}")
         self.iteration = iteration
 
 
