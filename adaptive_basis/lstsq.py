@@ -21,19 +21,23 @@ they differ in how they decide the rank and in speed:
 * ``gelsd`` (the default): SVD by divide and conquer after a QR factorization
   when ``M >> n``. The rank is the number of singular values above
   ``rcond * s_max``, and the singular values come for free (the diagnostics of
-  SPEC §4). The fastest SVD-based driver at every size we measured.
+  SPEC §4). The fastest SVD-based driver at every size we measured (``gelss``
+  is as fast for ``n = 32``, 5-10x slower for ``n = 256``).
 * ``gelsy``: complete orthogonal factorization (QR with column pivoting). The
   rank comes from an incremental condition estimate of the pivoted ``R``, which
   agrees with the SVD rank when there is a clear gap in the singular values (dead
   or duplicated neurons) but may truncate at a different index when they decay
-  smoothly (tanh bases). No singular values. About 2-3x faster than ``gelsd``
-  for ``n >= 32`` and ``N`` of a few hundred, slower for ``N >> n``. Offered as an
-  option (``driver='gelsy'``), not the default: the default keeps SVD's rank
-  decision and the singular values.
+  smoothly (tanh bases: measured differences up to O(1) there). No singular
+  values. 1.2-2.6x faster than ``gelsd`` at ``N = 256``, as fast at ``N = 2048``,
+  1.5-2x slower at ``N = 16384`` (``n = 32, 256``). Offered as an option
+  (``driver='gelsy'``), not the default: the default keeps SVD's rank decision
+  and the singular values.
 * ``gelss``: SVD by QR iteration, the slowest; kept as a fallback.
 
-A QR factorization without pivoting (the other obvious candidate) gives no
-minimum-norm solution for a rank-deficient ``A`` and is therefore not offered.
+A QR factorization, pivoted or not, followed by a triangular solve gives the
+*basic* solution, not the minimum-norm one, for a rank-deficient ``A`` (measured
+O(1) away from it), and is no faster than ``gelsd`` beyond ``N = 256``; it is not
+offered.
 
 The trainers solve the same-shaped system at every iteration; they use
 :class:`_Solver`, which calls the LAPACK routine directly with the workspace size
