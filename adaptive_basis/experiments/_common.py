@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import time
 import zlib
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import numpy as np
@@ -35,6 +36,30 @@ def run_seed(seed, *keys) -> np.random.SeedSequence:
     for k in keys:
         ints.append(zlib.crc32(k.encode()) if isinstance(k, str) else int(k))
     return np.random.SeedSequence(ints)
+
+
+@contextmanager
+def single_thread_pool(workers: int):
+    """A spawn-started process pool whose workers run NumPy with one BLAS thread.
+
+    The parallelism is across runs; nested BLAS threading on 2 cores only adds
+    contention. Spawned workers import NumPy afresh and so honour the thread
+    variables, which are set for the pool's lifetime and then restored.
+    """
+    import multiprocessing as mp
+    names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    before = {k: os.environ.get(k) for k in names}
+    for k in names:
+        os.environ[k] = "1"
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as ex:
+            yield ex
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def make_pmap(jobs: int, log=None):
@@ -61,26 +86,12 @@ def make_pmap(jobs: int, log=None):
         arg_tuples = list(arg_tuples)
         if len(arg_tuples) <= 1:
             return serial(fn, arg_tuples)
-        import multiprocessing as mp
-        # spawn: workers import NumPy afresh and so honour the thread variables set here.
-        names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-        env_before = {k: os.environ.get(k) for k in names}
-        for k in names:
-            os.environ[k] = "1"
         tic = time.perf_counter()
-        try:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(arg_tuples)),
-                                     mp_context=mp.get_context("spawn")) as ex:
-                futures = [ex.submit(fn, *a) for a in arg_tuples]
-                for done, _ in enumerate(as_completed(futures), start=1):
-                    progress(done, len(futures), tic)
-                return [f.result() for f in futures]
-        finally:
-            for k, v in env_before.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+        with single_thread_pool(min(jobs, len(arg_tuples))) as ex:
+            futures = [ex.submit(fn, *a) for a in arg_tuples]
+            for done, _ in enumerate(as_completed(futures), start=1):
+                progress(done, len(futures), tic)
+            return [f.result() for f in futures]
     return pmap
 
 

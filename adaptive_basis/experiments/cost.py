@@ -24,16 +24,14 @@ from run to run and do not depend on ``--jobs`` only in this sense.
 from __future__ import annotations
 
 import math
-import multiprocessing as mp
 import os
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
 from ..network import Network
 from ..problems import Regression, grid_1d, sin2pi
 from ..train import train_gd, train_lsgd
-from ._common import pyplot, row, run_seed, save
+from ._common import pyplot, row, run_seed, save, single_thread_pool
 
 NAME = "cost"
 TITLE = "Table 1: wall time per LSGD iteration / per GD iteration, plain ReLU, widths and depths 4-256"
@@ -96,19 +94,8 @@ def _time_all(configs, cfg, seed):
 
 def _isolated(fn, *args):
     """``fn(*args)`` in one freshly spawned process with one BLAS thread."""
-    names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-    before = {k: os.environ.get(k) for k in names}
-    for k in names:
-        os.environ[k] = "1"
-    try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as ex:
-            return ex.submit(fn, *args).result()
-    finally:
-        for k, v in before.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    with single_thread_pool(1) as ex:
+        return ex.submit(fn, *args).result()
 
 
 def run(cfg, seed, pmap, log):
